@@ -1,0 +1,159 @@
+// Package config loads, defaults and validates kycpoller's YAML
+// configuration. The file is a public interface: its keys are documented in
+// config/kycpoller.example.yaml and must stay stable.
+package config
+
+import "time"
+
+// Config is the whole configuration file.
+type Config struct {
+	Redis     Redis           `yaml:"redis"`
+	Providers Providers       `yaml:"providers"`
+	Polling   Polling         `yaml:"polling"`
+	Sinks     map[string]Sink `yaml:"sinks"`
+	// DefaultSink names the sink used when an enqueue names none. It may be
+	// left empty when exactly one sink is configured.
+	DefaultSink string `yaml:"default_sink"`
+	Worker      Worker `yaml:"worker"`
+	Events      Events `yaml:"events"`
+	HTTP        HTTP   `yaml:"http"`
+	Log         Log    `yaml:"log"`
+}
+
+// Redis is the connection used by the queue, the token cache and the event
+// store.
+type Redis struct {
+	Addr         string        `yaml:"addr"`
+	Username     string        `yaml:"username"`
+	Password     Secret        `yaml:"password"`
+	DB           int           `yaml:"db"`
+	DialTimeout  time.Duration `yaml:"dial_timeout"`
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+}
+
+// Providers holds one optional section per provider. A provider whose section
+// is absent is not configured: references for it are rejected at enqueue.
+type Providers struct {
+	Advance *Advance `yaml:"advance"`
+}
+
+// Advance configures the ADVANCE.AI IDVS H5 eKYC client.
+type Advance struct {
+	BaseURL   string `yaml:"base_url"`
+	AccessKey Secret `yaml:"access_key"`
+	SecretKey Secret `yaml:"secret_key"`
+	// ReturnImageType is URL (default) or BASE64.
+	ReturnImageType string `yaml:"return_image_type"`
+	// Timeout bounds one HTTP request to the provider.
+	Timeout time.Duration `yaml:"timeout"`
+	// TokenPeriod is the lifetime asked for new access tokens (60s to 24h).
+	TokenPeriod time.Duration `yaml:"token_period"`
+	// MaxResponseBytes caps a response body; larger bodies are a transient
+	// error.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+}
+
+// Polling is the schedule of provider checks for one verification.
+type Polling struct {
+	// FirstDelay postpones the first poll after enqueue (default 0: at once).
+	FirstDelay      time.Duration `yaml:"first_delay"`
+	InitialInterval time.Duration `yaml:"initial_interval"`
+	MaxInterval     time.Duration `yaml:"max_interval"`
+	Multiplier      float64       `yaml:"multiplier"`
+	// Jitter is the randomisation factor applied to each delay, 0 to 1.
+	Jitter float64 `yaml:"jitter"`
+	// MaxAge ends a verification with status TIMEOUT when it is still not
+	// final this long after it was enqueued.
+	MaxAge time.Duration `yaml:"max_age"`
+	// ErrorInitialInterval is the first delay after a transient provider
+	// error; it doubles per consecutive error up to MaxInterval.
+	ErrorInitialInterval time.Duration `yaml:"error_initial_interval"`
+	// AttemptTimeout bounds one poll attempt (token fetch and result call).
+	AttemptTimeout time.Duration `yaml:"attempt_timeout"`
+}
+
+// Sink is one named delivery target.
+type Sink struct {
+	// Type is the kind of sink; "webhook" is the only one so far.
+	Type string `yaml:"type"`
+	URL  string `yaml:"url"`
+	// Secret is the Standard Webhooks signing secret ("whsec_" + base64).
+	Secret Secret `yaml:"secret"`
+	// Secrets lists extra signing secrets during a rotation; every one signs.
+	Secrets []Secret      `yaml:"secrets"`
+	Timeout time.Duration `yaml:"timeout"`
+	// RetrySchedule is the delay before each retry after the first attempt.
+	RetrySchedule []time.Duration `yaml:"retry_schedule"`
+}
+
+// Worker configures the asynq server.
+type Worker struct {
+	Concurrency     int           `yaml:"concurrency"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Queues          Queues        `yaml:"queues"`
+	// Retention keeps completed tasks, so that enqueueing the same reference
+	// again within this window is reported as a duplicate.
+	Retention time.Duration `yaml:"retention"`
+	// DelayedTaskCheckInterval is how often scheduled and retry tasks are
+	// moved to their queue: the resolution of every poll delay.
+	DelayedTaskCheckInterval time.Duration `yaml:"delayed_task_check_interval"`
+	// TaskCheckInterval is how often an idle worker looks for new tasks.
+	TaskCheckInterval time.Duration `yaml:"task_check_interval"`
+}
+
+// Queues names the asynq queues for polls and deliveries.
+type Queues struct {
+	Poll     Queue `yaml:"poll"`
+	Delivery Queue `yaml:"delivery"`
+}
+
+// Queue is one asynq queue and its weight in the worker's (non-strict)
+// priority: both queues are always served, in proportion to their weights.
+type Queue struct {
+	Name   string `yaml:"name"`
+	Weight int    `yaml:"weight"`
+}
+
+// Events configures the store of final events.
+type Events struct {
+	// Retention is how long a final event is kept in Redis, for delivery
+	// retries and replay.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// HTTP is the worker's HTTP listener.
+type HTTP struct {
+	Addr string `yaml:"addr"`
+}
+
+// Log configures the logger.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json (default) or console.
+	Format string `yaml:"format"`
+}
+
+// Secret is a configuration value that must never be printed. Its String,
+// JSON and YAML forms are redacted; use string(s) where the value is needed.
+type Secret string
+
+const redacted = "[REDACTED]"
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// GoString redacts the secret in %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON redacts the secret.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// MarshalYAML redacts the secret.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
