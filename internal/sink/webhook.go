@@ -1,0 +1,159 @@
+package sink
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/kycpoller/kycpoller/internal/event"
+	"github.com/kycpoller/kycpoller/internal/stdwebhook"
+)
+
+// Defaults of WebhookOptions.
+const (
+	DefaultWebhookTimeout = 15 * time.Second
+	DefaultUserAgent      = "kycpoller"
+)
+
+// maxResponseBytes is how much of a response body is read (and discarded) so
+// that the connection can be reused; a longer body closes the connection.
+const maxResponseBytes = 4 << 10
+
+// WebhookOptions configures a Webhook.
+type WebhookOptions struct {
+	// URL is the absolute http or https endpoint events are POSTed to.
+	URL string
+	// Secrets are Standard Webhooks secrets ("whsec_" + base64). Every one
+	// signs each request, which is how a secret is rotated.
+	Secrets []string
+	// Timeout bounds one request, response included (default
+	// DefaultWebhookTimeout).
+	Timeout time.Duration
+	// HTTPClient is optional. Whichever client is used, redirects are not
+	// followed: a copy of the given client is made with its CheckRedirect
+	// replaced.
+	HTTPClient *http.Client
+	// UserAgent is optional (default DefaultUserAgent).
+	UserAgent string
+	// Now is optional (default time.Now); it dates each attempt.
+	Now func() time.Time
+}
+
+// Webhook delivers events as Standard Webhooks requests: the body is the
+// event's JSON encoding, webhook-id is the event id (the same on every
+// attempt, so receivers can de-duplicate) and each attempt carries its own
+// timestamp and signature. It is safe for concurrent use.
+type Webhook struct {
+	url       string
+	signer    *stdwebhook.Signer
+	timeout   time.Duration
+	client    *http.Client
+	userAgent string
+	now       func() time.Time
+}
+
+// NewWebhook validates opts and fills in defaults. Errors name the offending
+// field and never echo the URL or a secret.
+func NewWebhook(opts WebhookOptions) (*Webhook, error) {
+	u, err := url.Parse(opts.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("sink: webhook URL: must be an absolute http or https URL")
+	}
+	signer, err := stdwebhook.NewSigner(opts.Secrets...)
+	if err != nil {
+		return nil, fmt.Errorf("sink: webhook Secrets: %w", err)
+	}
+	if opts.Timeout < 0 {
+		return nil, errors.New("sink: webhook Timeout: must not be negative")
+	}
+	client := &http.Client{}
+	if opts.HTTPClient != nil {
+		c := *opts.HTTPClient
+		client = &c
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Webhook{
+		url:       opts.URL,
+		signer:    signer,
+		timeout:   cmp.Or(opts.Timeout, DefaultWebhookTimeout),
+		client:    client,
+		userAgent: cmp.Or(opts.UserAgent, DefaultUserAgent),
+		now:       now,
+	}, nil
+}
+
+// Deliver makes one signed POST of ev. It returns nil on a 2xx answer, a
+// *PermanentError on 410 Gone or an event that cannot be sent, and a
+// *RetryableError otherwise: 429, 502, 503 and 504 carry the receiver's
+// Retry-After, network errors and timeouts have StatusCode 0.
+func (w *Webhook) Deliver(ctx context.Context, ev *event.Event) error {
+	if ev == nil || ev.ID == "" {
+		return &PermanentError{Err: errors.New("event has no id")}
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		// The encoder's message can quote the offending data, so only its
+		// type is kept.
+		return &PermanentError{Err: fmt.Errorf("event does not encode as JSON (%T)", err)}
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	if err != nil {
+		return &RetryableError{Err: fmt.Errorf("build webhook request (%T)", err)}
+	}
+	now := w.now()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", w.userAgent)
+	req.Header.Set(stdwebhook.HeaderID, ev.ID)
+	req.Header.Set(stdwebhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(stdwebhook.HeaderSignature, w.signer.Sign(ev.ID, now, body))
+
+	resp, err := w.client.Do(req)
+	if err != nil {
+		// A *url.Error quotes the URL, which may hold a token; keep only
+		// its cause.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return &RetryableError{Err: fmt.Errorf("POST webhook: %w", err)}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
+	_ = resp.Body.Close()
+
+	return classify(resp, now)
+}
+
+// classify maps a webhook answer to nil or a sink error, following the
+// Standard Webhooks conventions. now is the time of the attempt, against
+// which a Retry-After date is measured.
+func classify(resp *http.Response, now time.Time) error {
+	code := resp.StatusCode
+	switch {
+	case code >= 200 && code < 300:
+		return nil
+	case code == http.StatusGone:
+		return &PermanentError{StatusCode: code, Err: errors.New("webhook endpoint is gone")}
+	case code >= 300 && code < 400:
+		return &RetryableError{StatusCode: code, Err: errors.New("redirects are not followed")}
+	case code == http.StatusTooManyRequests, code == http.StatusBadGateway,
+		code == http.StatusServiceUnavailable, code == http.StatusGatewayTimeout:
+		return &RetryableError{StatusCode: code, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
+	default:
+		return &RetryableError{StatusCode: code}
+	}
+}

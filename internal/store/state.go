@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kycpoller/kycpoller/internal/verification"
+)
+
+// PollStart is what BeginPoll found.
+type PollStart struct {
+	// Polls counts the polls of this verification, this one included.
+	Polls int
+	// FinalEventID is set when this verification (as enqueued at the same
+	// time) already has a final event: the poll must not call the provider.
+	FinalEventID string
+}
+
+// beginPoll resets state left by an earlier enqueue of the same reference,
+// counts the poll and returns the final event id if one is recorded.
+//
+// KEYS[1] state hash; ARGV[1] enqueued-at (unix ms); ARGV[2] now (unix ms);
+// ARGV[3] TTL (ms).
+var beginPoll = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'enq') ~= ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'enq', ARGV[1])
+end
+local polls = redis.call('HINCRBY', KEYS[1], 'polls', 1)
+redis.call('HSET', KEYS[1], 'last', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {polls, redis.call('HGET', KEYS[1], 'final')}
+`)
+
+// BeginPoll records the start of a poll of ref, enqueued at enqueuedAt.
+func (s *Store) BeginPoll(ctx context.Context, ref verification.Ref, enqueuedAt, now time.Time) (PollStart, error) {
+	res, err := beginPoll.Run(ctx, s.rdb, []string{stateKey(ref.Provider, ref.ID)},
+		enqueuedAt.UnixMilli(), now.UnixMilli(), s.stateTTL.Milliseconds()).Slice()
+	if err != nil {
+		return PollStart{}, fmt.Errorf("begin poll %s: %w", ref, err)
+	}
+	var ps PollStart
+	if len(res) > 0 {
+		if n, ok := res[0].(int64); ok {
+			ps.Polls = int(n)
+		}
+	}
+	if len(res) > 1 {
+		if id, ok := res[1].(string); ok {
+			ps.FinalEventID = id
+		}
+	}
+	return ps, nil
+}
+
+// State is a verification's recorded state.
+type State struct {
+	Polls        int
+	EnqueuedAt   time.Time
+	LastPollAt   time.Time
+	FinalEventID string
+}
+
+// State returns ref's state; ok is false when nothing is recorded.
+func (s *Store) State(ctx context.Context, ref verification.Ref) (st State, ok bool, err error) {
+	m, err := s.rdb.HGetAll(ctx, stateKey(ref.Provider, ref.ID)).Result()
+	if err != nil {
+		return State{}, false, fmt.Errorf("read state of %s: %w", ref, err)
+	}
+	if len(m) == 0 {
+		return State{}, false, nil
+	}
+	st.Polls, _ = strconv.Atoi(m["polls"])
+	st.EnqueuedAt = unixMilli(m["enq"])
+	st.LastPollAt = unixMilli(m["last"])
+	st.FinalEventID = m["final"]
+	return st, true, nil
+}
+
+func unixMilli(s string) time.Time {
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

@@ -1,0 +1,45 @@
+// Package store keeps kycpoller's own state in Redis, beside asynq's:
+//
+//   - per verification, a small hash with the poll count and, once the result
+//     is final, the id of its event (so a poll task re-run after a crash
+//     delivers the known result instead of calling the provider again);
+//   - per final event, the encoded event, kept for the event retention so
+//     that deliveries can be retried and replayed long after the poll ended.
+//
+// Task payloads carry references only; everything personal lives here, under
+// a TTL, and nowhere else.
+package store
+
+import (
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// KeyPrefix starts every key this package writes.
+const KeyPrefix = "kycpoller:"
+
+// Store reads and writes verification state and final events.
+type Store struct {
+	rdb redis.UniversalClient
+	// StateTTL bounds how long a verification's state hash outlives its last
+	// write: the longest a verification can wait plus the duplicate window.
+	stateTTL time.Duration
+	// eventTTL is the event retention.
+	eventTTL time.Duration
+}
+
+// Options configures a Store.
+type Options struct {
+	StateTTL time.Duration
+	EventTTL time.Duration
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient, opts Options) *Store {
+	return &Store{rdb: rdb, stateTTL: opts.StateTTL, eventTTL: opts.EventTTL}
+}
+
+func stateKey(provider, id string) string { return KeyPrefix + "v:" + provider + ":" + id }
+
+func eventKey(eventID string) string { return KeyPrefix + "event:" + eventID }

@@ -1,0 +1,52 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/kycpoller/kycpoller/internal/config"
+	"github.com/kycpoller/kycpoller/internal/event"
+)
+
+// deliveryEnqueuer enqueues delivery tasks for stored events.
+type deliveryEnqueuer struct {
+	client    *asynq.Client
+	queue     string
+	retention time.Duration
+	sinks     map[string]config.Sink
+}
+
+// enqueue enqueues the delivery of ev to sink. It is idempotent: the task id
+// is derived from the sink and the event id, so a re-run after a crash finds
+// the task already there.
+func (d *deliveryEnqueuer) enqueue(ctx context.Context, ev *event.Event, sink string) error {
+	sc, ok := d.sinks[sink]
+	if !ok {
+		return fmt.Errorf("enqueue delivery of %s: sink %q is not configured", ev.ID, sink)
+	}
+	payload, err := json.Marshal(DeliverPayload{
+		EventID:        ev.ID,
+		Sink:           sink,
+		Provider:       ev.Data.Provider,
+		VerificationID: ev.Data.VerificationID,
+	})
+	if err != nil {
+		return fmt.Errorf("encode delivery payload: %w", err)
+	}
+	_, err = d.client.EnqueueContext(ctx, asynq.NewTask(TypeDeliver, payload),
+		asynq.TaskID(DeliverTaskID(sink, ev.ID)),
+		asynq.Queue(d.queue),
+		asynq.MaxRetry(len(sc.RetrySchedule)),
+		asynq.Timeout(sc.Timeout+10*time.Second),
+		asynq.Retention(d.retention),
+	)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue delivery of %s to %s: %w", ev.ID, sink, err)
+	}
+	return nil
+}

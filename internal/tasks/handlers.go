@@ -1,0 +1,69 @@
+package tasks
+
+import (
+	"time"
+
+	"github.com/hibiken/asynq"
+	"go.uber.org/zap"
+
+	"github.com/kycpoller/kycpoller/internal/config"
+	"github.com/kycpoller/kycpoller/internal/store"
+)
+
+// deliveryJitter randomises delivery retry delays by ±10%.
+const deliveryJitter = 0.1
+
+// Deps are what the handlers need.
+type Deps struct {
+	Config   *config.Config
+	Client   *asynq.Client
+	Store    *store.Store
+	Checkers map[string]Checker
+	Sinks    map[string]Deliverer
+	Log      *zap.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewServeMux returns the mux that routes kycpoller's task types to their
+// handlers.
+func NewServeMux(d Deps) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	poll, deliver := NewHandlers(d)
+	mux.Handle(TypePoll, poll)
+	mux.Handle(TypeDeliver, deliver)
+	return mux
+}
+
+// NewHandlers builds the poll and delivery handlers.
+func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	schedules := make(map[string][]time.Duration, len(d.Config.Sinks))
+	for name, s := range d.Config.Sinks {
+		schedules[name] = s.RetrySchedule
+	}
+	poll := &PollHandler{
+		checkers: d.Checkers,
+		store:    d.Store,
+		deliveries: &deliveryEnqueuer{
+			client:    d.Client,
+			queue:     d.Config.Worker.Queues.Delivery.Name,
+			retention: d.Config.Worker.Retention,
+			sinks:     d.Config.Sinks,
+		},
+		schedule: ScheduleFromConfig(d.Config.Polling),
+		log:      d.Log.Named("poll"),
+		now:      now,
+	}
+	deliver := &DeliverHandler{
+		sinks:     d.Sinks,
+		schedules: schedules,
+		jitter:    deliveryJitter,
+		store:     d.Store,
+		log:       d.Log.Named("deliver"),
+	}
+	return poll, deliver
+}

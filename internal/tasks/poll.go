@@ -1,0 +1,167 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"go.uber.org/zap"
+
+	"github.com/kycpoller/kycpoller/internal/event"
+	"github.com/kycpoller/kycpoller/internal/poller"
+	"github.com/kycpoller/kycpoller/internal/store"
+	"github.com/kycpoller/kycpoller/internal/verification"
+)
+
+// Checker asks one provider for a verification's result.
+type Checker interface {
+	Check(ctx context.Context, ref verification.Ref) (verification.Result, error)
+}
+
+// Poll outcomes, as logged under the "outcome" key.
+const (
+	OutcomeNotReady       = "not_ready"
+	OutcomeFinal          = "final"
+	OutcomeTransientError = "transient_error"
+	OutcomeConfigError    = "config_error"
+	OutcomeAlreadyFinal   = "already_final"
+)
+
+// PollHandler runs poll tasks.
+type PollHandler struct {
+	checkers   map[string]Checker
+	store      *store.Store
+	deliveries *deliveryEnqueuer
+	schedule   poller.Schedule
+	log        *zap.Logger
+	now        func() time.Time
+
+	// configErrLog limits "provider configuration error" lines to one per
+	// provider and code per interval, so an outage is loud but not a flood.
+	configErrMu   sync.Mutex
+	configErrLast map[string]time.Time
+}
+
+// configErrLogInterval is how often a persisting configuration error is
+// logged at error level.
+const configErrLogInterval = time.Minute
+
+// ProcessTask implements asynq.Handler.
+func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p PollPayload
+	if err := decode(t, &p); err != nil {
+		return err
+	}
+	ref := p.Ref()
+	log := h.log.With(zap.String("provider", ref.Provider), zap.String("verification_id", ref.ID))
+	checker, ok := h.checkers[ref.Provider]
+	if !ok {
+		// The provider was configured when this was enqueued and is not now.
+		// Keep the task (an operator may restore the config) and say so.
+		err := fmt.Errorf("poll %s: provider %q is not configured in this worker", ref, ref.Provider)
+		log.Error("provider not configured", zap.String("outcome", OutcomeConfigError))
+		return retryAfter(h.schedule.MaxInterval, err)
+	}
+
+	now := h.now()
+	ps, err := h.store.BeginPoll(ctx, ref, p.EnqueuedAt(), now)
+	if err != nil {
+		return err
+	}
+	if ps.FinalEventID != "" {
+		// A previous run found the final result and stored it but did not
+		// finish (crash, lost lease): deliver what is known, ask nobody.
+		log.Info("final result already recorded", zap.String("outcome", OutcomeAlreadyFinal), zap.String("event_id", ps.FinalEventID))
+		return h.deliverRecorded(ctx, ps.FinalEventID, p.Sink)
+	}
+
+	res, checkErr := checker.Check(ctx, ref)
+	age := h.now().Sub(p.EnqueuedAt())
+	attempt := zap.Int("attempt", ps.Polls)
+	switch {
+	case checkErr == nil && res.Final:
+		return h.finish(ctx, log, p, res, ps.Polls)
+
+	case checkErr == nil:
+		if h.schedule.Expired(age) {
+			return h.finish(ctx, log, p, verification.Result{Final: true, Status: verification.StatusTimeout}, ps.Polls)
+		}
+		d := h.schedule.NotReadyDelay(age, rand.New(rand.NewPCG(uint64(now.UnixNano()), uint64(ps.Polls))))
+		log.Debug("poll", attempt, zap.String("outcome", OutcomeNotReady), zap.Duration("next_in", d))
+		return notReady(d)
+
+	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// Shutting down: asynq puts the task back untouched.
+		return ctx.Err()
+	}
+
+	// A provider error. Never a final result, except at the deadline.
+	if h.schedule.Expired(age) {
+		res := verification.Result{Final: true, Status: verification.StatusTimeout, ErrorCode: verification.ErrorCode(checkErr)}
+		return h.finish(ctx, log, p, res, ps.Polls)
+	}
+	n, _ := asynq.GetRetryCount(ctx)
+	var te *verification.TransientError
+	var retryHint time.Duration
+	if errors.As(checkErr, &te) {
+		retryHint = te.RetryAfter
+	}
+	d := h.schedule.ErrorDelay(age, n, retryHint, nil)
+	code := zap.String("provider_code", verification.ErrorCode(checkErr))
+	var ce *verification.ConfigError
+	if errors.As(checkErr, &ce) {
+		if h.shouldLogConfigErr(ref.Provider + "/" + ce.Code) {
+			log.Error("provider configuration error: verification kept and retried until its deadline; fix the provider credentials or account",
+				attempt, zap.String("outcome", OutcomeConfigError), code, zap.Error(checkErr))
+		}
+	} else {
+		log.Warn("poll failed", attempt, zap.String("outcome", OutcomeTransientError), code, zap.Duration("next_in", d), zap.Error(checkErr))
+	}
+	return retryAfter(d, fmt.Errorf("poll %s: %w", ref, checkErr))
+}
+
+// finish records a final result and enqueues its delivery.
+func (h *PollHandler) finish(ctx context.Context, log *zap.Logger, p PollPayload, res verification.Result, polls int) error {
+	ev := event.New(p.Ref(), res, polls, p.EnqueuedAt(), h.now())
+	if err := h.store.RecordFinal(ctx, ev); err != nil {
+		return err
+	}
+	if err := h.deliveries.enqueue(ctx, ev, p.Sink); err != nil {
+		return err
+	}
+	log.Info("verification final",
+		zap.String("outcome", OutcomeFinal),
+		zap.String("status", string(res.Status)),
+		zap.String("event_id", ev.ID),
+		zap.String("sink", p.Sink),
+		zap.Int("polls", polls),
+		zap.Duration("age", ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt)))
+	return nil
+}
+
+// deliverRecorded enqueues the delivery of an event stored by an earlier run.
+func (h *PollHandler) deliverRecorded(ctx context.Context, eventID, sink string) error {
+	ev, err := h.store.Event(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	return h.deliveries.enqueue(ctx, ev, sink)
+}
+
+func (h *PollHandler) shouldLogConfigErr(key string) bool {
+	h.configErrMu.Lock()
+	defer h.configErrMu.Unlock()
+	now := h.now()
+	if last, ok := h.configErrLast[key]; ok && now.Sub(last) < configErrLogInterval {
+		return false
+	}
+	if h.configErrLast == nil {
+		h.configErrLast = make(map[string]time.Time)
+	}
+	h.configErrLast[key] = now
+	return true
+}
