@@ -27,8 +27,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/kycpoller/kycpoller/internal/config"
 	"github.com/kycpoller/kycpoller/internal/redisconn"
 	"github.com/kycpoller/kycpoller/internal/tasks"
@@ -97,9 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 	rdb := redisconn.Open(cfg.Redis, 4)
 	defer rdb.Close()
-	client := asynq.NewClientFromRedisClient(rdb)
-	defer client.Close()
-	enq := tasks.NewEnqueuer(client, cfg)
+	enq := tasks.NewEnqueuer(rdb, cfg)
 
 	var reqs []tasks.Request
 	if single {

@@ -144,7 +144,7 @@ func TestSIGKILLedWorkerLosesNothing(t *testing.T) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr})
 	defer rdb.Close()
-	enq := tasks.NewEnqueuer(asynq.NewClientFromRedisClient(rdb), cfg)
+	enq := tasks.NewEnqueuer(rdb, cfg)
 	for id := range want {
 		if _, err := enq.Enqueue(context.Background(), tasks.Request{Ref: verification.Ref{Provider: "advance", ID: id}}); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,7 @@ const (
 	DefaultReturnImageType          = "URL"
 	DefaultProviderTimeout          = 30 * time.Second
 	DefaultTokenPeriod              = time.Hour
-	DefaultMaxResponseBytes         = 32 << 20
+	DefaultMaxResponseBytes         = 8 << 20
 	DefaultInitialInterval          = 5 * time.Second
 	DefaultMaxInterval              = 5 * time.Minute
 	DefaultMultiplier               = 2.0

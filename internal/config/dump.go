@@ -5,9 +5,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"math"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -89,7 +91,7 @@ func dumpValue(b *bytes.Buffer, v reflect.Value) {
 		}
 		b.WriteByte(']')
 	case reflect.String:
-		dumpString(b, v.String())
+		dumpString(b, redactURL(v.String()))
 	case reflect.Bool:
 		b.WriteString(strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -118,4 +120,24 @@ func dumpString(b *bytes.Buffer, s string) {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	b.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// redactURL hides the credentials and the query of a URL-shaped value (a
+// webhook URL may carry a token in either); other strings pass unchanged.
+func redactURL(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return redacted
+	}
+	if u.User != nil {
+		u.User = url.User(redacted)
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = redacted
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
 }

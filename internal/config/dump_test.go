@@ -75,3 +75,17 @@ func jsonEqual(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+func TestDumpRedactsURLCredentialsAndQueries(t *testing.T) {
+	t.Parallel()
+	c := &Config{Sinks: map[string]Sink{"s": {URL: "https://user:pa55@hooks.example.com/kyc?token=SUPERSECRET#frag"}}}
+	out := c.Dump()
+	for _, leak := range []string{"pa55", "SUPERSECRET", "user:", "frag"} {
+		if strings.Contains(out, leak) {
+			t.Errorf("dump contains %q: %s", leak, out)
+		}
+	}
+	if !strings.Contains(out, "hooks.example.com/kyc") {
+		t.Errorf("dump lost the host and path: %s", out)
+	}
+}

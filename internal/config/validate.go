@@ -147,6 +147,11 @@ func (c *Config) validatePolling(p *problems) {
 	}
 	positive(p, path+"error_initial_interval", pl.ErrorInitialInterval)
 	positive(p, path+"attempt_timeout", pl.AttemptTimeout)
+	// One attempt may fetch a token and then call get-result, and refresh
+	// the token and call again on IAM_FAILED: leave room for that.
+	if a := c.Providers.Advance; a != nil && a.Timeout > 0 && pl.AttemptTimeout > 0 && pl.AttemptTimeout < 2*a.Timeout+10*time.Second {
+		p.addf(path+"attempt_timeout", "must be at least twice providers.advance.timeout plus 10s (%s), so a poll can fetch a token and the result (got %s)", 2*a.Timeout+10*time.Second, pl.AttemptTimeout)
+	}
 }
 
 func (c *Config) validateSinks(p *problems) {

@@ -130,7 +130,13 @@ func (s Schedule) backoff() *backoff.ExponentialBackOff {
 }
 
 func (s Schedule) jitter(d time.Duration, rng *rand.Rand) time.Duration {
-	if s.Jitter == 0 || d <= 0 {
+	return Jitter(d, s.Jitter, rng)
+}
+
+// Jitter randomises d by ±factor (0 to 1), drawing from rng, or from the
+// global source when rng is nil.
+func Jitter(d time.Duration, factor float64, rng *rand.Rand) time.Duration {
+	if factor <= 0 || d <= 0 {
 		return d
 	}
 	var r float64
@@ -139,5 +145,5 @@ func (s Schedule) jitter(d time.Duration, rng *rand.Rand) time.Duration {
 	} else {
 		r = rand.Float64()
 	}
-	return time.Duration(float64(d) * (1 + s.Jitter*(2*r-1)))
+	return time.Duration(float64(d) * (1 + factor*(2*r-1)))
 }

@@ -34,6 +34,7 @@ func (s *Store) RecordFinal(ctx context.Context, ev *event.Event) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, eventKey(ev.ID), b, s.eventTTL)
 		p.HSet(ctx, key, "final", ev.ID)
+		p.HDel(ctx, key, "errs")
 		p.PExpire(ctx, key, s.stateTTL)
 		return nil
 	})
@@ -43,9 +44,11 @@ func (s *Store) RecordFinal(ctx context.Context, ev *event.Event) error {
 	return nil
 }
 
-// Event loads a stored event by id.
+// Event loads a stored event by id and restarts its retention, so that an
+// event still being delivered (or replayed) is not dropped halfway through a
+// long retry schedule.
 func (s *Store) Event(ctx context.Context, id string) (*event.Event, error) {
-	b, err := s.rdb.Get(ctx, eventKey(id)).Bytes()
+	b, err := s.rdb.GetEx(ctx, eventKey(id), s.eventTTL).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("load event %s: %w", id, ErrEventNotFound)
 	}

@@ -18,6 +18,8 @@ type PollStart struct {
 	// FinalEventID is set when this verification (as enqueued at the same
 	// time) already has a final event: the poll must not call the provider.
 	FinalEventID string
+	// ConsecutiveErrors counts the provider errors since the last answer.
+	ConsecutiveErrors int
 }
 
 // beginPoll resets state left by an earlier enqueue of the same reference,
@@ -33,7 +35,7 @@ end
 local polls = redis.call('HINCRBY', KEYS[1], 'polls', 1)
 redis.call('HSET', KEYS[1], 'last', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {polls, redis.call('HGET', KEYS[1], 'final')}
+return {polls, redis.call('HGET', KEYS[1], 'final'), redis.call('HGET', KEYS[1], 'errs')}
 `)
 
 // BeginPoll records the start of a poll of ref, enqueued at enqueuedAt.
@@ -54,7 +56,28 @@ func (s *Store) BeginPoll(ctx context.Context, ref verification.Ref, enqueuedAt,
 			ps.FinalEventID = id
 		}
 	}
+	if len(res) > 2 {
+		if n, ok := res[2].(string); ok {
+			ps.ConsecutiveErrors, _ = strconv.Atoi(n)
+		}
+	}
 	return ps, nil
+}
+
+// PollFailed counts a provider error in ref's run of consecutive errors.
+func (s *Store) PollFailed(ctx context.Context, ref verification.Ref) error {
+	if err := s.rdb.HIncrBy(ctx, stateKey(ref.Provider, ref.ID), "errs", 1).Err(); err != nil {
+		return fmt.Errorf("count poll error of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// PollAnswered ends ref's run of consecutive provider errors.
+func (s *Store) PollAnswered(ctx context.Context, ref verification.Ref) error {
+	if err := s.rdb.HDel(ctx, stateKey(ref.Provider, ref.ID), "errs").Err(); err != nil {
+		return fmt.Errorf("reset poll errors of %s: %w", ref, err)
+	}
+	return nil
 }
 
 // State is a verification's recorded state.

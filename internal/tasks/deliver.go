@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -85,21 +84,7 @@ func (h *DeliverHandler) failed(log *zap.Logger, p DeliverPayload, n, maxRetry i
 		log.Error("delivery failed on its last attempt; dead-lettered", zap.String("outcome", OutcomeDeadLettered), zap.Error(err))
 		return err
 	}
-	d := h.retryDelay(p.Sink, n)
-	d = max(d, hint)
+	d := max(scheduleDelay(h.schedules[p.Sink], n, h.jitter), hint)
 	log.Warn("delivery failed", zap.String("outcome", OutcomeRetry), zap.Duration("next_in", d), zap.Error(err))
 	return retryAfter(d, err)
-}
-
-// retryDelay is the sink's n-th retry delay (n from 0), jittered.
-func (h *DeliverHandler) retryDelay(sinkName string, n int) time.Duration {
-	s := h.schedules[sinkName]
-	if len(s) == 0 {
-		return time.Minute
-	}
-	d := s[min(n, len(s)-1)]
-	if h.jitter > 0 && d > 0 {
-		d = time.Duration(float64(d) * (1 + h.jitter*(2*rand.Float64()-1)))
-	}
-	return d
 }

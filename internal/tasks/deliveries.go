@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 // deliveryEnqueuer enqueues delivery tasks for stored events.
 type deliveryEnqueuer struct {
 	client    *asynq.Client
+	inspector *asynq.Inspector
 	queue     string
 	retention time.Duration
 	sinks     map[string]config.Sink
@@ -38,14 +38,12 @@ func (d *deliveryEnqueuer) enqueue(ctx context.Context, ev *event.Event, sink st
 	if err != nil {
 		return fmt.Errorf("encode delivery payload: %w", err)
 	}
-	_, err = d.client.EnqueueContext(ctx, asynq.NewTask(TypeDeliver, payload),
-		asynq.TaskID(DeliverTaskID(sink, ev.ID)),
-		asynq.Queue(d.queue),
+	_, err = enqueueUnique(ctx, d.client, d.inspector, d.queue, DeliverTaskID(sink, ev.ID), asynq.NewTask(TypeDeliver, payload),
 		asynq.MaxRetry(len(sc.RetrySchedule)),
 		asynq.Timeout(sc.Timeout+10*time.Second),
 		asynq.Retention(d.retention),
 	)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err != nil {
 		return fmt.Errorf("enqueue delivery of %s to %s: %w", ev.ID, sink, err)
 	}
 	return nil

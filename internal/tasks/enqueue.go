@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kycpoller/kycpoller/internal/config"
 	"github.com/kycpoller/kycpoller/internal/poller"
@@ -36,6 +37,7 @@ const (
 // (CLI, HTTP API, Go package) goes through it, so they share one set of rules.
 type Enqueuer struct {
 	client      *asynq.Client
+	inspector   *asynq.Inspector
 	queue       string
 	retention   time.Duration
 	firstDelay  time.Duration
@@ -47,10 +49,12 @@ type Enqueuer struct {
 	now         func() time.Time
 }
 
-// NewEnqueuer returns an Enqueuer for cfg that enqueues through client.
-func NewEnqueuer(client *asynq.Client, cfg *config.Config) *Enqueuer {
+// NewEnqueuer returns an Enqueuer for cfg that enqueues through rdb. It
+// does not close rdb.
+func NewEnqueuer(rdb redis.UniversalClient, cfg *config.Config) *Enqueuer {
 	return &Enqueuer{
-		client:      client,
+		client:      asynq.NewClientFromRedisClient(rdb),
+		inspector:   asynq.NewInspectorFromRedisClient(rdb),
 		queue:       cfg.Worker.Queues.Poll.Name,
 		retention:   cfg.Worker.Retention,
 		firstDelay:  cfg.Polling.FirstDelay,
@@ -115,8 +119,6 @@ func (e *Enqueuer) Enqueue(ctx context.Context, r Request) (Outcome, error) {
 		return "", fmt.Errorf("encode poll payload: %w", err)
 	}
 	opts := []asynq.Option{
-		asynq.TaskID(PollTaskID(r.Provider, r.ID)),
-		asynq.Queue(e.queue),
 		asynq.MaxRetry(e.maxRetry),
 		asynq.Timeout(e.timeout),
 		asynq.Retention(e.retention),
@@ -124,12 +126,12 @@ func (e *Enqueuer) Enqueue(ctx context.Context, r Request) (Outcome, error) {
 	if e.firstDelay > 0 {
 		opts = append(opts, asynq.ProcessIn(e.firstDelay))
 	}
-	_, err = e.client.EnqueueContext(ctx, asynq.NewTask(TypePoll, payload), opts...)
+	dup, err := enqueueUnique(ctx, e.client, e.inspector, e.queue, PollTaskID(r.Provider, r.ID), asynq.NewTask(TypePoll, payload), opts...)
 	switch {
-	case errors.Is(err, asynq.ErrTaskIDConflict):
-		return Duplicate, nil
 	case err != nil:
 		return "", fmt.Errorf("enqueue poll of %s: %w", r.Ref, err)
+	case dup:
+		return Duplicate, nil
 	}
 	return Queued, nil
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/kycpoller/kycpoller/internal/config"
@@ -16,7 +17,7 @@ const deliveryJitter = 0.1
 // Deps are what the handlers need.
 type Deps struct {
 	Config   *config.Config
-	Client   *asynq.Client
+	Redis    redis.UniversalClient
 	Store    *store.Store
 	Checkers map[string]Checker
 	Sinks    map[string]Deliverer
@@ -49,7 +50,8 @@ func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
 		checkers: d.Checkers,
 		store:    d.Store,
 		deliveries: &deliveryEnqueuer{
-			client:    d.Client,
+			client:    asynq.NewClientFromRedisClient(d.Redis),
+			inspector: asynq.NewInspectorFromRedisClient(d.Redis),
 			queue:     d.Config.Worker.Queues.Delivery.Name,
 			retention: d.Config.Worker.Retention,
 			sinks:     d.Config.Sinks,

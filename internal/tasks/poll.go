@@ -58,16 +58,21 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	ref := p.Ref()
 	log := h.log.With(zap.String("provider", ref.Provider), zap.String("verification_id", ref.ID))
+	now := h.now()
 	checker, ok := h.checkers[ref.Provider]
 	if !ok {
 		// The provider was configured when this was enqueued and is not now.
-		// Keep the task (an operator may restore the config) and say so.
+		// Keep the task until its deadline (an operator may restore the
+		// config) and say so.
+		if age := now.Sub(p.EnqueuedAt()); h.schedule.Expired(age) {
+			res := verification.Result{Final: true, Status: verification.StatusTimeout, ErrorCode: "provider_not_configured"}
+			return h.finish(ctx, log, p, res, 0)
+		}
 		err := fmt.Errorf("poll %s: provider %q is not configured in this worker", ref, ref.Provider)
 		log.Error("provider not configured", zap.String("outcome", OutcomeConfigError))
 		return retryAfter(h.schedule.MaxInterval, err)
 	}
 
-	now := h.now()
 	ps, err := h.store.BeginPoll(ctx, ref, p.EnqueuedAt(), now)
 	if err != nil {
 		return err
@@ -79,8 +84,15 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return h.deliverRecorded(ctx, ps.FinalEventID, p.Sink)
 	}
 
-	res, checkErr := checker.Check(ctx, ref)
+	checkCtx, cancel := withMargin(ctx)
+	res, checkErr := checker.Check(checkCtx, ref)
+	cancel()
 	age := h.now().Sub(p.EnqueuedAt())
+	if checkErr == nil && ps.ConsecutiveErrors > 0 {
+		if err := h.store.PollAnswered(ctx, ref); err != nil {
+			return err
+		}
+	}
 	attempt := zap.Int("attempt", ps.Polls)
 	switch {
 	case checkErr == nil && res.Final:
@@ -104,13 +116,15 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		res := verification.Result{Final: true, Status: verification.StatusTimeout, ErrorCode: verification.ErrorCode(checkErr)}
 		return h.finish(ctx, log, p, res, ps.Polls)
 	}
-	n, _ := asynq.GetRetryCount(ctx)
+	if err := h.store.PollFailed(ctx, ref); err != nil {
+		return err
+	}
 	var te *verification.TransientError
 	var retryHint time.Duration
 	if errors.As(checkErr, &te) {
 		retryHint = te.RetryAfter
 	}
-	d := h.schedule.ErrorDelay(age, n, retryHint, nil)
+	d := h.schedule.ErrorDelay(age, ps.ConsecutiveErrors, retryHint, nil)
 	code := zap.String("provider_code", verification.ErrorCode(checkErr))
 	var ce *verification.ConfigError
 	if errors.As(checkErr, &ce) {
@@ -122,6 +136,22 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		log.Warn("poll failed", attempt, zap.String("outcome", OutcomeTransientError), code, zap.Duration("next_in", d), zap.Error(checkErr))
 	}
 	return retryAfter(d, fmt.Errorf("poll %s: %w", ref, checkErr))
+}
+
+// checkMargin is kept between the end of a provider check and the task's
+// deadline, so that the handler always has time to record what it found
+// before asynq gives up on the attempt.
+const checkMargin = 5 * time.Second
+
+// withMargin returns ctx with a deadline checkMargin (or a tenth of the time
+// left, if less) before ctx's own.
+func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(checkMargin, time.Until(dl)/10)
+	return context.WithDeadline(ctx, dl.Add(-margin))
 }
 
 // finish records a final result and enqueues its delivery.

@@ -2,7 +2,11 @@ package tasks
 
 import (
 	"errors"
+
+	"github.com/hibiken/asynq"
+
 	"fmt"
+	"github.com/kycpoller/kycpoller/internal/config"
 	"testing"
 	"time"
 )
@@ -45,7 +49,37 @@ func TestIsFailureSeparatesNotReadyFromErrors(t *testing.T) {
 	if !IsFailure(errors.New("anything else")) {
 		t.Error("an unclassified error does not count as a failure")
 	}
-	if d := RetryDelay(0, notReady(3*time.Second), nil); d < 3*time.Second || d > 4*time.Second {
-		t.Errorf("RetryDelay(not ready 3s) = %v, want within [3s, 4s]", d)
+}
+
+func TestRetryPolicyBoundsEveryDelay(t *testing.T) {
+	t.Parallel()
+	cfg := &config.Config{
+		Polling: config.Polling{InitialInterval: 5 * time.Second, MaxInterval: 5 * time.Minute, Multiplier: 2,
+			MaxAge: 2 * time.Hour, ErrorInitialInterval: 2 * time.Second},
+		Sinks: map[string]config.Sink{"default": {RetrySchedule: []time.Duration{5 * time.Second, time.Hour}}},
+	}
+	p := NewRetryPolicy(cfg)
+	poll := asynq.NewTask(TypePoll, []byte(fmt.Sprintf(`{"provider":"advance","id":"x","enqueued_at_ms":%d}`, time.Now().UnixMilli())))
+	deliver := asynq.NewTask(TypeDeliver, []byte(`{"event_id":"evt_x","sink":"default"}`))
+	for _, tc := range []struct {
+		name     string
+		n        int
+		err      error
+		task     *asynq.Task
+		min, max time.Duration
+	}{
+		{"not ready", 0, notReady(3 * time.Second), poll, 3 * time.Second, 4 * time.Second},
+		// A lost lease or a deadline after many failed polls: the error
+		// schedule, capped at max_interval, never asynq's n^4 default.
+		{"lease expired, poll, n=18", 18, asynq.ErrLeaseExpired, poll, 5 * time.Minute, 5*time.Minute + time.Second},
+		{"lease expired, poll, n=400", 400, asynq.ErrLeaseExpired, poll, 5 * time.Minute, 5*time.Minute + time.Second},
+		{"lease expired, delivery, n=0", 0, asynq.ErrLeaseExpired, deliver, 4 * time.Second, 7 * time.Second},
+		{"lease expired, delivery, n=9", 9, asynq.ErrLeaseExpired, deliver, 54 * time.Minute, 67 * time.Minute},
+		{"unknown task type", 3, errors.New("x"), asynq.NewTask("other", nil), time.Minute, time.Minute + time.Second},
+	} {
+		d := p.Delay(tc.n, tc.err, tc.task)
+		if d < tc.min || d > tc.max {
+			t.Errorf("%s: delay %v, want within [%v, %v]", tc.name, d, tc.min, tc.max)
+		}
 	}
 }

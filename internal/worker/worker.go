@@ -30,7 +30,6 @@ type Worker struct {
 	cfg    *config.Config
 	log    *zap.Logger
 	rdb    redis.UniversalClient
-	client *asynq.Client
 	server *asynq.Server
 	mux    *asynq.ServeMux
 	http   *http.Server
@@ -51,14 +50,15 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 		_ = rdb.Close()
 		return nil, err
 	}
-	w.client = asynq.NewClientFromRedisClient(rdb)
 	st := store.New(rdb, store.Options{
-		StateTTL: cfg.Polling.MaxAge + cfg.Worker.Retention + time.Hour,
+		// The state must outlive every retry of the poll task and the
+		// event itself: it is what tells a re-run that the result is known.
+		StateTTL: max(cfg.Polling.MaxAge+cfg.Worker.Retention, cfg.Events.Retention) + time.Hour,
 		EventTTL: cfg.Events.Retention,
 	})
 	w.mux = tasks.NewServeMux(tasks.Deps{
 		Config:   cfg,
-		Client:   w.client,
+		Redis:    rdb,
 		Store:    st,
 		Checkers: checkers,
 		Sinks:    sinks,
@@ -70,7 +70,7 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 			cfg.Worker.Queues.Poll.Name:     cfg.Worker.Queues.Poll.Weight,
 			cfg.Worker.Queues.Delivery.Name: cfg.Worker.Queues.Delivery.Weight,
 		},
-		RetryDelayFunc:           tasks.RetryDelay,
+		RetryDelayFunc:           tasks.NewRetryPolicy(cfg).Delay,
 		IsFailure:                tasks.IsFailure,
 		ShutdownTimeout:          cfg.Worker.ShutdownTimeout,
 		DelayedTaskCheckInterval: cfg.Worker.DelayedTaskCheckInterval,
@@ -137,7 +137,6 @@ func newSinks(cfg *config.Config) (map[string]tasks.Deliverer, error) {
 // worker.shutdown_timeout to finish and the rest go back to their queue.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.rdb.Close()
-	defer w.client.Close()
 	if err := redisconn.Ping(ctx, w.rdb, 5*time.Second); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/kycpoller/kycpoller/internal/config"
@@ -41,15 +42,19 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
-	client := asynq.NewClientFromRedisClient(rdb)
 	ins := asynq.NewInspectorFromRedisClient(rdb)
-	return &env{sb: sb, cfg: cfg, enq: tasks.NewEnqueuer(client, cfg), rdb: rdb, ins: ins}
+	return &env{sb: sb, cfg: cfg, enq: tasks.NewEnqueuer(rdb, cfg), rdb: rdb, ins: ins}
 }
 
 // startWorker runs a worker in-process until the test ends.
 func (e *env) startWorker(t *testing.T, cfg *config.Config) {
 	t.Helper()
-	w, err := worker.New(cfg, zaptest.NewLogger(t).Named(cfg.HTTP.Addr))
+	e.startWorkerWithLog(t, cfg, zaptest.NewLogger(t).Named(cfg.HTTP.Addr))
+}
+
+func (e *env) startWorkerWithLog(t *testing.T, cfg *config.Config, log *zap.Logger) {
+	t.Helper()
+	w, err := worker.New(cfg, log)
 	if err != nil {
 		t.Fatalf("worker.New: %v", err)
 	}
