@@ -9,6 +9,8 @@ set -euo pipefail
 required=(
   redis-server:redis-server
   openssl:openssl
+  nats-server:nats-server
+  rabbitmq-server:rabbitmq-server
 )
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/bin/$1" ] || [ -x "/usr/sbin/$1" ]; }

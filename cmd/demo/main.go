@@ -26,16 +26,19 @@ import (
 
 	"github.com/kycpoller/kycpoller/internal/fake/advancefake"
 	"github.com/kycpoller/kycpoller/internal/fake/receiver"
+	"github.com/kycpoller/kycpoller/internal/fake/zolozfake"
 	"github.com/kycpoller/kycpoller/internal/sandbox"
 )
 
-// The fake provider scripts ids of the form outcome-delay-name.
-var refs = []struct{ id, expect string }{
-	{"pass-2s-alice", "PASS"},
-	{"fail-4s-bob", "FAIL"},
-	{"incomplete-3s-carol", "INCOMPLETE"},
-	{"unknown-dave", "NOT_FOUND"},
-	{"pending-1m-erin", "TIMEOUT"},
+// The fake providers script ids of the form outcome-delay-name.
+var refs = []struct{ provider, id, bizID, expect string }{
+	{"advance", "pass-2s-alice", "", "PASS"},
+	{"advance", "fail-4s-bob", "", "FAIL"},
+	{"advance", "incomplete-3s-carol", "", "INCOMPLETE"},
+	{"advance", "unknown-dave", "", "NOT_FOUND"},
+	{"advance", "pending-1m-erin", "", "TIMEOUT"},
+	{"zoloz", "success-3s-frank", "onboarding-frank", "PASS"},
+	{"zoloz", "cancelled-2s-grace", "onboarding-grace", "CANCELLED"},
 }
 
 func main() {
@@ -65,15 +68,16 @@ func run(ctx context.Context, workerBin, enqueueBin string, timeout time.Duratio
 		mu.Lock()
 		got[data.VerificationID] = string(data.Status)
 		mu.Unlock()
-		fmt.Printf("%6.1fs  event %s  %s/%-20s %-10s polls=%d provider_status=%q error_code=%q (attempt %d, signature verified)\n",
+		fmt.Printf("%6.1fs  event %s  %-7s %-20s %-10s polls=%d provider_status=%q error_code=%q (attempt %d, signature verified)\n",
 			time.Since(start).Seconds(), d.EventID, data.Provider, data.VerificationID, data.Status,
 			data.Polls, data.ProviderStatus, data.ErrorCode, d.Attempt)
 		arrived <- struct{}{}
 	}
 
-	step("starting a private redis-server, the fake ADVANCE.AI and a webhook receiver")
+	step("starting a private redis-server, the fake ADVANCE.AI and ZOLOZ, and a webhook receiver")
 	sb, err := sandbox.Start(ctx, sandbox.Options{
 		Advance:    advancefake.Options{AutoScript: true},
+		Zoloz:      zolozfake.Options{AutoScript: true},
 		OnDelivery: onDelivery,
 		Config: sandbox.ConfigParams{
 			InitialInterval: time.Second,
@@ -91,7 +95,7 @@ func run(ctx context.Context, workerBin, enqueueBin string, timeout time.Duratio
 		step("stopping redis, the fake provider and the receiver")
 		sb.Close()
 	}()
-	fmt.Printf("    redis %s, fake ADVANCE.AI %s, receiver %s\n", sb.Redis.Addr, sb.AdvanceURL, sb.WebhookURL)
+	fmt.Printf("    redis %s, fake ADVANCE.AI %s, fake ZOLOZ %s (signed both ways), receiver %s\n", sb.Redis.Addr, sb.AdvanceURL, sb.ZolozURL, sb.WebhookURL)
 	fmt.Printf("    config %s (max_age %s: the pending reference ends as TIMEOUT)\n", sb.ConfigPath, sb.Params.MaxAge)
 
 	step("starting the worker")
@@ -123,7 +127,11 @@ func run(ctx context.Context, workerBin, enqueueBin string, timeout time.Duratio
 	step("enqueueing references (bulk, from standard input)")
 	var lines strings.Builder
 	for _, r := range refs {
-		fmt.Fprintf(&lines, `{"provider":"advance","id":%q}`+"\n", r.id)
+		if r.bizID != "" {
+			fmt.Fprintf(&lines, `{"provider":%q,"id":%q,"biz_id":%q}`+"\n", r.provider, r.id, r.bizID)
+		} else {
+			fmt.Fprintf(&lines, `{"provider":%q,"id":%q}`+"\n", r.provider, r.id)
+		}
 	}
 	if err := enqueue(ctx, enqueueBin, sb.ConfigPath, lines.String(), "-file", "-"); err != nil {
 		return err

@@ -12,8 +12,13 @@
 // prints one line, "queued provider/id" or "duplicate provider/id" (already
 // being polled, or completed within the retention window).
 //
+// Stored final events can be sent again, with their original event ids:
+//
+//	enqueue replay -config FILE -provider advance -id ID [-sink NAME]
+//	enqueue replay -config FILE -dead [-sink NAME]   (every dead-lettered delivery)
+//
 // Exit status: 0 on success (duplicates included), 2 on invalid input, 1 when
-// Redis cannot be reached or fails.
+// Redis cannot be reached or fails, or a replay finds no stored event.
 package main
 
 import (
@@ -50,6 +55,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "replay" {
+		return runReplay(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("enqueue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -63,6 +71,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: enqueue -config FILE -provider advance -id ID [-sink NAME]")
 		fmt.Fprintln(stderr, "       enqueue -config FILE -file FILE|-")
+		fmt.Fprintln(stderr, "       enqueue replay -config FILE (-provider P -id ID | -dead) [-sink NAME]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,7 +96,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "enqueue:", err)
 		return exitInvalid
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadForEnqueue(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "enqueue: invalid configuration %s:\n%v\n", path, err)
 		return exitInvalid

@@ -18,6 +18,10 @@ type Config struct {
 	Events      Events `yaml:"events"`
 	HTTP        HTTP   `yaml:"http"`
 	Log         Log    `yaml:"log"`
+
+	// credentialsOptional is set by LoadForEnqueue: provider credentials
+	// are not needed to enqueue.
+	credentialsOptional bool
 }
 
 // Redis is the connection used by the queue, the token cache and the event
@@ -36,6 +40,7 @@ type Redis struct {
 // is absent is not configured: references for it are rejected at enqueue.
 type Providers struct {
 	Advance *Advance `yaml:"advance"`
+	Zoloz   *Zoloz   `yaml:"zoloz"`
 }
 
 // Advance configures the ADVANCE.AI IDVS H5 eKYC client.
@@ -52,6 +57,36 @@ type Advance struct {
 	// MaxResponseBytes caps a response body; larger bodies are a transient
 	// error.
 	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+}
+
+// Zoloz configures the ZOLOZ Real ID client. Each key is given inline or as
+// a file (PEM, or bare base64 DER as ZOLOZ's portal hands it out), not both.
+type Zoloz struct {
+	BaseURL  string `yaml:"base_url"`
+	ClientID string `yaml:"client_id"`
+	// MerchantPrivateKey signs requests (PKCS#8 or PKCS#1, RSA >= 2048).
+	MerchantPrivateKeyFile string `yaml:"merchant_private_key_file"`
+	MerchantPrivateKey     Secret `yaml:"merchant_private_key"`
+	// ZolozPublicKey verifies response signatures (PKIX).
+	ZolozPublicKeyFile string `yaml:"zoloz_public_key_file"`
+	ZolozPublicKey     string `yaml:"zoloz_public_key"`
+	// VerifyResponseSignature checks every response's signature (default
+	// true); a response that fails is never trusted.
+	VerifyResponseSignature *bool `yaml:"verify_response_signature"`
+	// IsReturnImage asks for base64 images in results: Y or N (default N).
+	IsReturnImage string `yaml:"is_return_image"`
+	// ExtraImageControlList asks for extra images (needs is_return_image Y).
+	ExtraImageControlList []string `yaml:"extra_image_control_list"`
+	// ReturnFiveCategorySpoofResult asks for the detailed spoof result: Y
+	// or N (default N).
+	ReturnFiveCategorySpoofResult string        `yaml:"return_five_category_spoof_result"`
+	Timeout                       time.Duration `yaml:"timeout"`
+	MaxResponseBytes              int64         `yaml:"max_response_bytes"`
+}
+
+// VerifiesResponses reports whether response signatures are checked.
+func (z *Zoloz) VerifiesResponses() bool {
+	return z.VerifyResponseSignature == nil || *z.VerifyResponseSignature
 }
 
 // Polling is the schedule of provider checks for one verification.
@@ -73,11 +108,15 @@ type Polling struct {
 	AttemptTimeout time.Duration `yaml:"attempt_timeout"`
 }
 
-// Sink is one named delivery target.
+// Sink is one named delivery target, or (type fanout) a named set of them.
+// An enqueue names a sink; each target it resolves to has its own delivery
+// task, retry schedule and dead letters.
 type Sink struct {
-	// Type is the kind of sink; "webhook" is the only one so far.
+	// Type is webhook, redis_stream, nats, amqp or fanout.
 	Type string `yaml:"type"`
-	URL  string `yaml:"url"`
+	// URL is the webhook endpoint (http/https), the NATS server
+	// (nats://, tls://) or the AMQP broker (amqp://, amqps://).
+	URL string `yaml:"url"`
 	// Secret is the Standard Webhooks signing secret ("whsec_" + base64).
 	Secret Secret `yaml:"secret"`
 	// Secrets lists extra signing secrets during a rotation; every one signs.
@@ -85,7 +124,56 @@ type Sink struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// RetrySchedule is the delay before each retry after the first attempt.
 	RetrySchedule []time.Duration `yaml:"retry_schedule"`
+
+	// Format of the body: "default" (the completion event) or "cloudevents"
+	// (CloudEvents 1.0, structured JSON).
+	Format string `yaml:"format"`
+	// IncludeResult puts the provider's result in the body (default true).
+	IncludeResult *bool `yaml:"include_result"`
+	// IncludeImages keeps base64 images in the result; by default each is
+	// replaced by its length and SHA-256.
+	IncludeImages bool `yaml:"include_images"`
+
+	// Stream is the Redis stream key (redis_stream) or the JetStream stream
+	// to create or update for Subject (nats, optional).
+	Stream string `yaml:"stream"`
+	// MaxLen trims the Redis stream to about this many entries (0: never).
+	MaxLen int64 `yaml:"maxlen"`
+	// Redis is another Redis for the stream; the main one when absent.
+	Redis *Redis `yaml:"redis"`
+
+	// Subject is the NATS subject events are published on.
+	Subject string `yaml:"subject"`
+	// DuplicateWindow is the JetStream de-duplication window of a stream
+	// created by kycpoller (default: the server's, 2m).
+	DuplicateWindow time.Duration `yaml:"duplicate_window"`
+	// User, Password and Token authenticate to NATS.
+	User     string `yaml:"user"`
+	Password Secret `yaml:"password"`
+	Token    Secret `yaml:"token"`
+
+	// Exchange and RoutingKey address AMQP messages; the default exchange
+	// ("") routes by queue name.
+	Exchange   string `yaml:"exchange"`
+	RoutingKey string `yaml:"routing_key"`
+
+	// Targets lists the sinks a fanout sink delivers to.
+	Targets []string `yaml:"targets"`
 }
+
+// Sink types.
+const (
+	SinkTypeRedisStream = "redis_stream"
+	SinkTypeNATS        = "nats"
+	SinkTypeAMQP        = "amqp"
+	SinkTypeFanout      = "fanout"
+)
+
+// Body formats.
+const (
+	FormatDefault     = "default"
+	FormatCloudEvents = "cloudevents"
+)
 
 // Worker configures the asynq server.
 type Worker struct {

@@ -9,6 +9,7 @@ import (
 const (
 	DefaultRedisAddr                = "127.0.0.1:6379"
 	DefaultAdvanceBaseURL           = "https://api.advance.ai"
+	DefaultZolozBaseURL             = "https://sg-production-api.zoloz.com"
 	DefaultReturnImageType          = "URL"
 	DefaultProviderTimeout          = 30 * time.Second
 	DefaultTokenPeriod              = time.Hour
@@ -54,6 +55,17 @@ func (c *Config) ApplyDefaults() {
 		a.TokenPeriod = cmp.Or(a.TokenPeriod, DefaultTokenPeriod)
 		a.MaxResponseBytes = cmp.Or(a.MaxResponseBytes, DefaultMaxResponseBytes)
 	}
+	if z := c.Providers.Zoloz; z != nil {
+		z.BaseURL = cmp.Or(z.BaseURL, DefaultZolozBaseURL)
+		z.IsReturnImage = cmp.Or(z.IsReturnImage, "N")
+		z.ReturnFiveCategorySpoofResult = cmp.Or(z.ReturnFiveCategorySpoofResult, "N")
+		z.Timeout = cmp.Or(z.Timeout, DefaultProviderTimeout)
+		z.MaxResponseBytes = cmp.Or(z.MaxResponseBytes, DefaultMaxResponseBytes)
+		if z.VerifyResponseSignature == nil {
+			yes := true
+			z.VerifyResponseSignature = &yes
+		}
+	}
 	p := &c.Polling
 	p.InitialInterval = cmp.Or(p.InitialInterval, DefaultInitialInterval)
 	p.MaxInterval = cmp.Or(p.MaxInterval, DefaultMaxInterval)
@@ -62,9 +74,19 @@ func (c *Config) ApplyDefaults() {
 	p.ErrorInitialInterval = cmp.Or(p.ErrorInitialInterval, DefaultErrorInitialInterval)
 	p.AttemptTimeout = cmp.Or(p.AttemptTimeout, DefaultAttemptTimeout)
 	for name, s := range c.Sinks {
-		s.Timeout = cmp.Or(s.Timeout, DefaultSinkTimeout)
-		if s.RetrySchedule == nil {
-			s.RetrySchedule = append([]time.Duration(nil), DefaultRetrySchedule...)
+		if s.Type != SinkTypeFanout {
+			s.Timeout = cmp.Or(s.Timeout, DefaultSinkTimeout)
+			if s.RetrySchedule == nil {
+				s.RetrySchedule = append([]time.Duration(nil), DefaultRetrySchedule...)
+			}
+			s.Format = cmp.Or(s.Format, FormatDefault)
+			if s.IncludeResult == nil {
+				yes := true
+				s.IncludeResult = &yes
+			}
+		}
+		if s.Type == SinkTypeRedisStream && s.Redis != nil {
+			s.Redis.Addr = cmp.Or(s.Redis.Addr, DefaultRedisAddr)
 		}
 		c.Sinks[name] = s
 	}

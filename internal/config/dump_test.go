@@ -65,7 +65,7 @@ func TestDumpWithoutProvider(t *testing.T) {
 	if !json.Valid([]byte(out)) {
 		t.Fatalf("not JSON: %s", out)
 	}
-	if !strings.Contains(out, `"providers":{"advance":null}`) || !strings.Contains(out, `"sinks":null`) {
+	if !strings.Contains(out, `"providers":{"advance":null,"zoloz":null}`) || !strings.Contains(out, `"sinks":null`) {
 		t.Errorf("Dump of an empty Config = %s", out)
 	}
 }

@@ -43,11 +43,27 @@ func ResolvePath(flagValue string) (string, error) {
 // value taken from the environment that fails to decode (it may be a secret
 // referenced under the wrong key).
 func Load(path string) (*Config, error) {
+	return load(path, os.LookupEnv, false)
+}
+
+// LoadForEnqueue loads the configuration for the enqueue side, which talks
+// to Redis only: provider credentials may be absent (an unset ${VAR} is
+// empty) and are not checked, so onboarding back ends can share the worker's
+// file without holding its keys. Everything else is checked as by Load.
+func LoadForEnqueue(path string) (*Config, error) {
+	lookup := func(name string) (string, bool) {
+		v, _ := os.LookupEnv(name)
+		return v, true
+	}
+	return load(path, lookup, true)
+}
+
+func load(path string, lookup lookupFunc, credentialsOptional bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	c, err := parse(data, os.LookupEnv)
+	c, err := parse(data, lookup, credentialsOptional)
 	if errors.Is(err, errEmpty) {
 		return nil, fmt.Errorf("configuration file %s is empty", path)
 	}
@@ -57,7 +73,7 @@ func Load(path string) (*Config, error) {
 var errEmpty = errors.New("configuration is empty")
 
 // parse is Load without the file system and with the environment injected.
-func parse(data []byte, lookup lookupFunc) (*Config, error) {
+func parse(data []byte, lookup lookupFunc, credentialsOptional bool) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -94,6 +110,7 @@ func parse(data []byte, lookup lookupFunc) (*Config, error) {
 		return nil, fmt.Errorf("decode configuration: %s", quotedValue.ReplaceAllString(err.Error(), "``"))
 	}
 	c.ApplyDefaults()
+	c.credentialsOptional = credentialsOptional
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

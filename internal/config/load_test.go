@@ -17,6 +17,10 @@ import (
 )
 
 const examplePath = "../../config/kycpoller.example.yaml"
+const (
+	sinksExamplePath = "../../config/sinks.example.yaml"
+	zolozExamplePath = "../../config/zoloz.example.yaml"
+)
 
 // testSecret returns a valid Standard Webhooks secret made of 32 bytes b.
 func testSecret(b byte) string {
@@ -63,7 +67,7 @@ func parseWith(text string, extra map[string]string) (*Config, error) {
 	for k, v := range extra {
 		env[k] = v
 	}
-	return parse([]byte(text), lookupIn(env))
+	return parse([]byte(text), lookupIn(env), false)
 }
 
 func mustParse(t *testing.T, text string, extra map[string]string) *Config {
@@ -185,19 +189,61 @@ sinks:
 	noSecrets(t, got.Dump())
 }
 
+// TestLoadSinksExample loads the example of every sink type.
+func TestLoadSinksExample(t *testing.T) {
+	t.Setenv("ADVANCE_ACCESS_KEY", testAccessKey)
+	t.Setenv("ADVANCE_SECRET_KEY", testSecretKey)
+	t.Setenv("WEBHOOK_SECRET", testSecret('k'))
+	c, err := Load(sinksExamplePath)
+	if err != nil {
+		t.Fatalf("Load(%s):\n%v", sinksExamplePath, err)
+	}
+	if got := c.Targets(c.DefaultSink); len(got) != 4 {
+		t.Errorf("default sink targets = %v, want the 4 sinks of the fanout", got)
+	}
+	noSecrets(t, c.Dump())
+}
+
+// TestLoadZolozExample loads the ZOLOZ example, keys given inline.
+func TestLoadZolozExample(t *testing.T) {
+	t.Setenv("ZOLOZ_CLIENT_ID", "2188000123456789")
+	t.Setenv("ZOLOZ_MERCHANT_PRIVATE_KEY", "MIIEvQIBADANBg")
+	t.Setenv("ZOLOZ_PUBLIC_KEY", "MIIBIjANBgkqhk")
+	t.Setenv("WEBHOOK_SECRET", testSecret('k'))
+	c, err := Load(zolozExamplePath)
+	if err != nil {
+		t.Fatalf("Load(%s):\n%v", zolozExamplePath, err)
+	}
+	if z := c.Providers.Zoloz; z == nil || !z.VerifiesResponses() || z.IsReturnImage != "N" {
+		t.Errorf("zoloz section = %+v", z)
+	}
+	noSecrets(t, c.Dump())
+}
+
+// TestEnqueueNeedsNoProviderCredentials loads the example with none of its
+// provider variables set, as an onboarding back end would.
+func TestEnqueueNeedsNoProviderCredentials(t *testing.T) {
+	t.Setenv("ADVANCE_ACCESS_KEY", "")
+	t.Setenv("ADVANCE_SECRET_KEY", "")
+	t.Setenv("WEBHOOK_SECRET", testSecret('k'))
+	for _, path := range []string{examplePath, zolozExamplePath} {
+		if _, err := LoadForEnqueue(path); err != nil {
+			t.Errorf("LoadForEnqueue(%s): %v", path, err)
+		}
+		if _, err := Load(path); err == nil {
+			t.Errorf("Load(%s) accepted missing provider credentials", path)
+		}
+	}
+}
+
 // TestExampleDocumentsEveryKey checks that the example shows every key of
 // Config, and that each key has a comment.
 func TestExampleDocumentsEveryKey(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(examplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
 	inFile := map[string]bool{}
+	// Every key of the main example has a comment; the sinks example
+	// documents its sinks as a whole.
+	requireComments := true
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		if n.Kind != yaml.MappingNode {
@@ -211,13 +257,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 			}
 			p := joinKey(path, name)
 			inFile[p] = true
-			if key.HeadComment == "" && path != "sinks" {
+			if requireComments && key.HeadComment == "" && path != "sinks" {
 				t.Errorf("%s (line %d) has no comment", p, key.Line)
 			}
 			walk(value, p)
 		}
 	}
-	walk(doc.Content[0], "")
+	for _, path := range []string{examplePath, sinksExamplePath, zolozExamplePath} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		walk(doc.Content[0], "")
+		requireComments = false
+	}
 
 	var want []string
 	var keys func(t reflect.Type, path string)
@@ -232,6 +289,9 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 				return
 			}
 			for i := range t.NumField() {
+				if !t.Field(i).IsExported() {
+					continue
+				}
 				p := joinKey(path, yamlKey(t.Field(i)))
 				want = append(want, p)
 				keys(t.Field(i).Type, p)
@@ -489,7 +549,7 @@ func TestLoadUnsetVariable(t *testing.T) {
       - ${OLDER_SECRET}
 redis:
   password: ${REDIS_PASSWORD}
-`), lookupIn(env))
+`), lookupIn(env), false)
 	wantErr(t, err,
 		"sinks.main.secret: environment variable WEBHOOK_SECRET is not set",
 		"sinks.main.secrets[1]: environment variable OLDER_SECRET is not set",

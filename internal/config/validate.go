@@ -89,11 +89,65 @@ func (c *Config) validateRedis(p *problems) {
 }
 
 func (c *Config) validateProviders(p *problems) {
-	a := c.Providers.Advance
-	if a == nil {
-		p.addf("providers", "no provider configured: add a providers.advance section (advance is the only provider type today)")
+	if c.Providers.Advance == nil && c.Providers.Zoloz == nil {
+		p.addf("providers", "no provider configured: add a providers.advance or providers.zoloz section")
 		return
 	}
+	if c.Providers.Advance != nil {
+		c.validateAdvance(p)
+	}
+	if c.Providers.Zoloz != nil {
+		c.validateZoloz(p)
+	}
+}
+
+func (c *Config) validateZoloz(p *problems) {
+	z := c.Providers.Zoloz
+	const path = "providers.zoloz"
+	if u, ok := checkHTTPURL(p, path+".base_url", z.BaseURL); ok {
+		if u.RawQuery != "" || strings.Contains(z.BaseURL, "#") || strings.Trim(u.Path, "/") != "" {
+			p.addf(path+".base_url", "must be the gateway's scheme and host only, without path, query or fragment: the request signature covers the path (got %s)", u.Redacted())
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			p.addf(path+".base_url", "plain http is only allowed to a loopback host (localhost, 127.0.0.0/8, ::1); use https (got %s)", u.Redacted())
+		}
+	}
+	if !c.credentialsOptional {
+		if z.ClientID == "" {
+			p.addf(path+".client_id", "required")
+		}
+		keyPair(p, path+".merchant_private_key", z.MerchantPrivateKeyFile, string(z.MerchantPrivateKey), true)
+		keyPair(p, path+".zoloz_public_key", z.ZolozPublicKeyFile, z.ZolozPublicKey, z.VerifiesResponses())
+	}
+	for _, f := range []struct{ key, v string }{
+		{"is_return_image", z.IsReturnImage},
+		{"return_five_category_spoof_result", z.ReturnFiveCategorySpoofResult},
+	} {
+		if f.v != "Y" && f.v != "N" {
+			p.addf(path+"."+f.key, "must be Y or N (got %q)", f.v)
+		}
+	}
+	if len(z.ExtraImageControlList) > 0 && z.IsReturnImage != "Y" {
+		p.addf(path+".extra_image_control_list", "needs is_return_image: Y")
+	}
+	positive(p, path+".timeout", z.Timeout)
+	if z.MaxResponseBytes < minMaxResponseBytes {
+		p.addf(path+".max_response_bytes", "must be >= %d (64 KiB) (got %d)", minMaxResponseBytes, z.MaxResponseBytes)
+	}
+}
+
+// keyPair checks that a key is given exactly once, inline or as a file.
+func keyPair(p *problems, path, file, inline string, required bool) {
+	switch {
+	case file != "" && inline != "":
+		p.addf(path, "give %s or %s_file, not both", path[strings.LastIndex(path, ".")+1:], path[strings.LastIndex(path, ".")+1:])
+	case file == "" && inline == "" && required:
+		p.addf(path, "required: set %s_file (a PEM or base64 file) or %s", path[strings.LastIndex(path, ".")+1:], path[strings.LastIndex(path, ".")+1:])
+	}
+}
+
+func (c *Config) validateAdvance(p *problems) {
+	a := c.Providers.Advance
 	const path = "providers.advance"
 	if u, ok := checkHTTPURL(p, path+".base_url", a.BaseURL); ok {
 		if u.RawQuery != "" || u.ForceQuery || strings.Contains(a.BaseURL, "#") {
@@ -103,8 +157,10 @@ func (c *Config) validateProviders(p *problems) {
 			p.addf(path+".base_url", "plain http is only allowed to a loopback host (localhost, 127.0.0.0/8, ::1): elsewhere the access and secret keys would travel in clear; use https (got %s)", u.Redacted())
 		}
 	}
-	checkKey(p, path+".access_key", a.AccessKey)
-	checkKey(p, path+".secret_key", a.SecretKey)
+	if !c.credentialsOptional {
+		checkKey(p, path+".access_key", a.AccessKey)
+		checkKey(p, path+".secret_key", a.SecretKey)
+	}
 	switch t := strings.ToUpper(a.ReturnImageType); t {
 	case ReturnImageTypeURL, ReturnImageTypeBase64:
 		a.ReturnImageType = t
@@ -152,6 +208,9 @@ func (c *Config) validatePolling(p *problems) {
 	if a := c.Providers.Advance; a != nil && a.Timeout > 0 && pl.AttemptTimeout > 0 && pl.AttemptTimeout < 2*a.Timeout+10*time.Second {
 		p.addf(path+"attempt_timeout", "must be at least twice providers.advance.timeout plus 10s (%s), so a poll can fetch a token and the result (got %s)", 2*a.Timeout+10*time.Second, pl.AttemptTimeout)
 	}
+	if z := c.Providers.Zoloz; z != nil && z.Timeout > 0 && pl.AttemptTimeout > 0 && pl.AttemptTimeout < z.Timeout+10*time.Second {
+		p.addf(path+"attempt_timeout", "must be at least providers.zoloz.timeout plus 10s (%s) (got %s)", z.Timeout+10*time.Second, pl.AttemptTimeout)
+	}
 }
 
 func (c *Config) validateSinks(p *problems) {
@@ -160,7 +219,7 @@ func (c *Config) validateSinks(p *problems) {
 		p.addf("sinks", "at least one sink is required")
 	}
 	for _, name := range names {
-		validateSink(p, name, c.Sinks[name])
+		c.validateSink(p, name, c.Sinks[name])
 	}
 	configured := strings.Join(names, ", ")
 	if configured == "" {
@@ -174,33 +233,67 @@ func (c *Config) validateSinks(p *problems) {
 	}
 }
 
-func validateSink(p *problems, name string, s Sink) {
+func (c *Config) validateSink(p *problems, name string, s Sink) {
 	path := "sinks." + name
 	if !sinkNamePattern.MatchString(name) {
 		p.addf(path, "sink name must match %s (got %q)", sinkNamePattern, name)
 	}
 	switch s.Type {
 	case SinkTypeWebhook:
+		checkHTTPURL(p, path+".url", s.URL)
+		if s.Secret == "" {
+			p.addf(path+".secret", "required")
+		} else if _, err := stdwebhook.ParseSecret(string(s.Secret)); err != nil {
+			p.addf(path+".secret", "%v", err)
+		}
+		for i, sec := range s.Secrets {
+			// Empty entries are skipped, so that an optional rotation
+			// secret can be written as ${OLD_SECRET:-}.
+			if sec == "" {
+				continue
+			}
+			if _, err := stdwebhook.ParseSecret(string(sec)); err != nil {
+				p.addf(fmt.Sprintf("%s.secrets[%d]", path, i), "%v", err)
+			}
+		}
+	case SinkTypeRedisStream:
+		if s.Stream == "" {
+			p.addf(path+".stream", "required: the stream's key")
+		}
+		if s.MaxLen < 0 {
+			p.addf(path+".maxlen", "must be >= 0 (got %d)", s.MaxLen)
+		}
+		if s.Redis != nil {
+			checkHostPort(p, path+".redis.addr", s.Redis.Addr, true)
+		}
+	case SinkTypeNATS:
+		checkURLScheme(p, path+".url", s.URL, "nats", "tls")
+		switch {
+		case s.Subject == "":
+			p.addf(path+".subject", "required")
+		case strings.ContainsAny(s.Subject, "*> \t"):
+			p.addf(path+".subject", "must be a literal subject, without wildcards or spaces (got %q)", s.Subject)
+		}
+		atLeast(p, path+".duplicate_window", s.DuplicateWindow, 0)
+	case SinkTypeAMQP:
+		checkURLScheme(p, path+".url", s.URL, "amqp", "amqps")
+		if s.Exchange == "" && s.RoutingKey == "" {
+			p.addf(path+".routing_key", "required with the default exchange (it names the queue)")
+		}
+	case SinkTypeFanout:
+		c.validateFanout(p, path, s)
+		return
 	case "":
-		p.addf(path+".type", "required; supported types: %s", SinkTypeWebhook)
+		p.addf(path+".type", "required; supported types: %s", supportedSinkTypes)
+		return
 	default:
-		p.addf(path+".type", "unsupported sink type (got %q); supported types: %s", s.Type, SinkTypeWebhook)
+		p.addf(path+".type", "unsupported sink type (got %q); supported types: %s", s.Type, supportedSinkTypes)
+		return
 	}
-	checkHTTPURL(p, path+".url", s.URL)
-	if s.Secret == "" {
-		p.addf(path+".secret", "required")
-	} else if _, err := stdwebhook.ParseSecret(string(s.Secret)); err != nil {
-		p.addf(path+".secret", "%v", err)
-	}
-	for i, sec := range s.Secrets {
-		// Empty entries are skipped, so that an optional rotation secret
-		// can be written as ${OLD_SECRET:-}.
-		if sec == "" {
-			continue
-		}
-		if _, err := stdwebhook.ParseSecret(string(sec)); err != nil {
-			p.addf(fmt.Sprintf("%s.secrets[%d]", path, i), "%v", err)
-		}
+	switch s.Format {
+	case "", FormatDefault, FormatCloudEvents:
+	default:
+		p.addf(path+".format", "must be %s or %s (got %q)", FormatDefault, FormatCloudEvents, s.Format)
 	}
 	positive(p, path+".timeout", s.Timeout)
 	if len(s.RetrySchedule) > maxRetryScheduleLen {
@@ -208,6 +301,45 @@ func validateSink(p *problems, name string, s Sink) {
 	}
 	for i, d := range s.RetrySchedule {
 		atLeast(p, fmt.Sprintf("%s.retry_schedule[%d]", path, i), d, 0)
+	}
+}
+
+var supportedSinkTypes = strings.Join([]string{SinkTypeWebhook, SinkTypeRedisStream, SinkTypeNATS, SinkTypeAMQP, SinkTypeFanout}, ", ")
+
+func (c *Config) validateFanout(p *problems, path string, s Sink) {
+	if len(s.Targets) == 0 {
+		p.addf(path+".targets", "a fanout sink needs at least one target")
+	}
+	seen := map[string]bool{}
+	for i, t := range s.Targets {
+		tp := fmt.Sprintf("%s.targets[%d]", path, i)
+		target, ok := c.Sinks[t]
+		switch {
+		case !ok:
+			p.addf(tp, "names no configured sink (got %q)", t)
+		case target.Type == SinkTypeFanout:
+			p.addf(tp, "names another fanout sink (%q); list its targets instead", t)
+		case seen[t]:
+			p.addf(tp, "lists %q twice", t)
+		}
+		seen[t] = true
+	}
+}
+
+// checkURLScheme checks that raw is an absolute URL with a host and one of
+// the schemes. Errors never repeat the URL: it may hold a password.
+func checkURLScheme(p *problems, path, raw string, schemes ...string) {
+	if raw == "" {
+		p.addf(path, "required")
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		p.addf(path, "must be an absolute URL with a host")
+		return
+	}
+	if !slices.Contains(schemes, u.Scheme) {
+		p.addf(path, "scheme must be one of %s (got %q)", strings.Join(schemes, ", "), u.Scheme)
 	}
 }
 
@@ -332,6 +464,8 @@ func (c *Config) ProviderConfigured(name string) bool {
 	switch name {
 	case verification.ProviderAdvance:
 		return c.Providers.Advance != nil
+	case verification.ProviderZoloz:
+		return c.Providers.Zoloz != nil
 	}
 	return false
 }
@@ -355,3 +489,16 @@ func (s Sink) SigningSecrets() []string {
 	}
 	return out
 }
+
+// Targets resolves a sink name to the delivery targets it stands for: the
+// targets of a fanout sink, or the sink itself.
+func (c *Config) Targets(sink string) []string {
+	if s, ok := c.Sinks[sink]; ok && s.Type == SinkTypeFanout {
+		return s.Targets
+	}
+	return []string{sink}
+}
+
+// IncludesResult reports whether the sink's body carries the provider's
+// result.
+func (s Sink) IncludesResult() bool { return s.IncludeResult == nil || *s.IncludeResult }

@@ -124,7 +124,7 @@ func TestValidateRejects(t *testing.T) {
 		{"redis read timeout", func(c *Config) { c.Redis.ReadTimeout = -1 }, "redis.read_timeout: must be >= 0s"},
 		{"redis write timeout", func(c *Config) { c.Redis.WriteTimeout = -1 }, "redis.write_timeout: must be >= 0s"},
 
-		{"no provider", func(c *Config) { c.Providers.Advance = nil }, "providers: no provider configured: add a providers.advance section (advance is the only provider type today)"},
+		{"no provider", func(c *Config) { c.Providers.Advance = nil }, "providers: no provider configured: add a providers.advance or providers.zoloz section"},
 		{"base url scheme", func(c *Config) { c.Providers.Advance.BaseURL = "ftp://api.advance.ai" }, "providers.advance.base_url: want an absolute http or https URL with a host (got ftp://api.advance.ai)"},
 		{"base url relative", func(c *Config) { c.Providers.Advance.BaseURL = "api.advance.ai" }, "providers.advance.base_url: want an absolute http or https URL"},
 		{"base url no host", func(c *Config) { c.Providers.Advance.BaseURL = "https:///v1" }, "providers.advance.base_url: want an absolute http or https URL with a host"},
@@ -241,7 +241,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Redis.DB = -1
 	c.Providers.Advance.AccessKey = ""
 	c.Polling.Jitter = 2
-	setSink(c, "main", func(s *Sink) { s.Type, s.Secret = "ftp", "" })
+	hook := c.Sinks["main"]
+	hook.Secret = ""
+	c.Sinks["hook"] = hook
+	setSink(c, "main", func(s *Sink) { s.Type = "ftp" })
+	c.DefaultSink = "main"
 	c.Worker.Concurrency = 0
 	c.Log.Level = "loud"
 	err := c.Validate()
@@ -250,7 +254,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"providers.advance.access_key:",
 		"polling.jitter:",
 		"sinks.main.type:",
-		"sinks.main.secret:",
+		"sinks.hook.secret:",
 		"worker.concurrency:",
 		"log.level:",
 	}

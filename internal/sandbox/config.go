@@ -20,6 +20,11 @@ type ConfigParams struct {
 	WebhookSecret string
 	HTTPAddr      string
 
+	ZolozURL            string
+	ZolozClientID       string
+	ZolozPrivateKeyFile string
+	ZolozPublicKeyFile  string
+
 	FirstDelay               time.Duration
 	InitialInterval          time.Duration
 	MaxInterval              time.Duration
@@ -73,6 +78,14 @@ providers:
     secret_key: "{{.SecretKey}}"
     return_image_type: URL
     timeout: {{.ProviderTimeout}}
+{{- if .ZolozURL}}
+  zoloz:
+    base_url: "{{.ZolozURL}}"
+    client_id: "{{.ZolozClientID}}"
+    merchant_private_key_file: "{{.ZolozPrivateKeyFile}}"
+    zoloz_public_key_file: "{{.ZolozPublicKeyFile}}"
+    timeout: {{.ProviderTimeout}}
+{{- end}}
 polling:
   first_delay: {{.FirstDelay}}
   initial_interval: {{.InitialInterval}}

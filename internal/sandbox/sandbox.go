@@ -7,17 +7,22 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kycpoller/kycpoller/internal/fake/advancefake"
 	"github.com/kycpoller/kycpoller/internal/fake/receiver"
+	"github.com/kycpoller/kycpoller/internal/fake/zolozfake"
 	"github.com/kycpoller/kycpoller/internal/localredis"
 )
 
@@ -28,8 +33,10 @@ type Options struct {
 	Dir string
 	// Redis starts the private Redis with these options (Dir is ignored).
 	Redis localredis.Options
-	// Advance tunes the fake provider; its keys are generated.
+	// Advance tunes the fake ADVANCE.AI; its keys are generated.
 	Advance advancefake.Options
+	// Zoloz tunes the fake ZOLOZ gateway; its keys are generated.
+	Zoloz zolozfake.Options
 	// OnDelivery is called for each event the receiver accepts.
 	OnDelivery func(receiver.Delivery)
 	// Config tunes the generated configuration file.
@@ -42,6 +49,8 @@ type Sandbox struct {
 	Redis      *localredis.Server
 	Advance    *advancefake.Server
 	AdvanceURL string
+	Zoloz      *zolozfake.Server
+	ZolozURL   string
 	Receiver   *receiver.Receiver
 	WebhookURL string
 	// ConfigPath is a worker configuration file for these services.
@@ -86,6 +95,9 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 	if sb.AdvanceURL, err = sb.serve(sb.Advance.Handler()); err != nil {
 		return nil, err
 	}
+	if err := sb.startZoloz(opts.Zoloz, &p); err != nil {
+		return nil, err
+	}
 	if sb.Receiver, err = receiver.New(receiver.Options{Secret: p.WebhookSecret, OnDelivery: opts.OnDelivery}); err != nil {
 		return nil, err
 	}
@@ -93,7 +105,7 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 		return nil, err
 	}
 
-	p.RedisAddr, p.AdvanceURL, p.WebhookURL = sb.Redis.Addr, sb.AdvanceURL, sb.WebhookURL
+	p.RedisAddr, p.AdvanceURL, p.ZolozURL, p.WebhookURL = sb.Redis.Addr, sb.AdvanceURL, sb.ZolozURL, sb.WebhookURL
 	if p.HTTPAddr == "" {
 		if p.HTTPAddr, err = FreeAddr(); err != nil {
 			return nil, err
@@ -106,6 +118,47 @@ func Start(ctx context.Context, opts Options) (sb *Sandbox, err error) {
 	}
 	return sb, nil
 }
+
+// startZoloz generates the merchant's and ZOLOZ's key pairs, writes the
+// merchant private key and the ZOLOZ public key as PEM files (as a
+// deployment would mount them) and starts the fake gateway.
+func (sb *Sandbox) startZoloz(opts zolozfake.Options, p *ConfigParams) error {
+	keys, err := sandboxKeys()
+	if err != nil {
+		return fmt.Errorf("generate zoloz keys: %w", err)
+	}
+	merchant, zkey := keys[0], keys[1]
+	privDER, err := x509.MarshalPKCS8PrivateKey(merchant)
+	if err != nil {
+		return err
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&zkey.PublicKey)
+	if err != nil {
+		return err
+	}
+	p.ZolozPrivateKeyFile = filepath.Join(sb.Dir, "zoloz-merchant-private.pem")
+	p.ZolozPublicKeyFile = filepath.Join(sb.Dir, "zoloz-public.pem")
+	if err := os.WriteFile(p.ZolozPrivateKeyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600); err != nil {
+		return fmt.Errorf("write zoloz key: %w", err)
+	}
+	if err := os.WriteFile(p.ZolozPublicKeyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o600); err != nil {
+		return fmt.Errorf("write zoloz key: %w", err)
+	}
+	p.ZolozClientID = "2188" + randomDigits(12)
+	opts.ClientID = p.ZolozClientID
+	opts.MerchantPublicKey = &merchant.PublicKey
+	opts.ZolozPrivateKey = zkey
+	sb.Zoloz = zolozfake.New(opts)
+	sb.ZolozURL, err = sb.serve(sb.Zoloz.Handler())
+	return err
+}
+
+// sandboxKeys returns two RSA-2048 key pairs, generated once per process:
+// generating them is the slowest part of starting a sandbox.
+var sandboxKeys = sync.OnceValues(func() (merchantAndZoloz [2]*rsa.PrivateKey, err error) {
+	m, z, err := zolozfake.GenerateKeys(2048)
+	return [2]*rsa.PrivateKey{m, z}, err
+})
 
 // serve runs h on a fresh loopback listener and returns its base URL.
 func (sb *Sandbox) serve(h http.Handler) (string, error) {
@@ -148,6 +201,15 @@ func FreeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
 }
 
 func randomText(n int) string {

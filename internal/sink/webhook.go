@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,12 +44,15 @@ type WebhookOptions struct {
 	UserAgent string
 	// Now is optional (default time.Now); it dates each attempt.
 	Now func() time.Time
+	// Encoder shapes the body. The zero value sends the event's JSON with
+	// the result and without images.
+	Encoder Encoder
 }
 
 // Webhook delivers events as Standard Webhooks requests: the body is the
-// event's JSON encoding, webhook-id is the event id (the same on every
-// attempt, so receivers can de-duplicate) and each attempt carries its own
-// timestamp and signature. It is safe for concurrent use.
+// event encoded by WebhookOptions.Encoder, webhook-id is the event id (the
+// same on every attempt, so receivers can de-duplicate) and each attempt
+// carries its own timestamp and signature. It is safe for concurrent use.
 type Webhook struct {
 	url       string
 	signer    *stdwebhook.Signer
@@ -58,6 +60,7 @@ type Webhook struct {
 	client    *http.Client
 	userAgent string
 	now       func() time.Time
+	encoder   Encoder
 }
 
 // NewWebhook validates opts and fills in defaults. Errors name the offending
@@ -73,6 +76,9 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	}
 	if opts.Timeout < 0 {
 		return nil, errors.New("sink: webhook Timeout: must not be negative")
+	}
+	if err := opts.Encoder.Validate(); err != nil {
+		return nil, fmt.Errorf("sink: webhook Encoder: %w", err)
 	}
 	client := &http.Client{}
 	if opts.HTTPClient != nil {
@@ -91,6 +97,7 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 		client:    client,
 		userAgent: cmp.Or(opts.UserAgent, DefaultUserAgent),
 		now:       now,
+		encoder:   opts.Encoder,
 	}, nil
 }
 
@@ -99,14 +106,9 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 // *RetryableError otherwise: 429, 502, 503 and 504 carry the receiver's
 // Retry-After, network errors and timeouts have StatusCode 0.
 func (w *Webhook) Deliver(ctx context.Context, ev *event.Event) error {
-	if ev == nil || ev.ID == "" {
-		return &PermanentError{Err: errors.New("event has no id")}
-	}
-	body, err := json.Marshal(ev)
+	body, contentType, err := encodeEvent(w.encoder, ev)
 	if err != nil {
-		// The encoder's message can quote the offending data, so only its
-		// type is kept.
-		return &PermanentError{Err: fmt.Errorf("event does not encode as JSON (%T)", err)}
+		return err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
@@ -116,7 +118,7 @@ func (w *Webhook) Deliver(ctx context.Context, ev *event.Event) error {
 		return &RetryableError{Err: fmt.Errorf("build webhook request (%T)", err)}
 	}
 	now := w.now()
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", w.userAgent)
 	req.Header.Set(stdwebhook.HeaderID, ev.ID)
 	req.Header.Set(stdwebhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/kycpoller/kycpoller/internal/event"
 	"github.com/kycpoller/kycpoller/internal/fake/receiver"
@@ -24,8 +24,6 @@ import (
 	"github.com/kycpoller/kycpoller/internal/stdwebhook"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Markers that must never show up in an error string.
 const (
@@ -423,6 +421,7 @@ func TestNewWebhookValidatesOptions(t *testing.T) {
 		{"no secret", sink.WebhookOptions{URL: "http://x"}, "Secrets"},
 		{"short secret", sink.WebhookOptions{URL: "http://x", Secrets: []string{good, "whsec_c2hvcnQ="}}, "Secrets"},
 		{"negative timeout", sink.WebhookOptions{URL: "http://x", Secrets: []string{good}, Timeout: -time.Second}, "Timeout"},
+		{"unknown format", sink.WebhookOptions{URL: "http://x", Secrets: []string{good}, Encoder: sink.Encoder{Format: "xml"}}, "Format"},
 	} {
 		_, err := sink.NewWebhook(tc.opts)
 		if err == nil {
@@ -434,6 +433,81 @@ func TestNewWebhookValidatesOptions(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), urlTokenMarker) || strings.Contains(err.Error(), "c2hvcnQ") {
 			t.Errorf("%s: error echoes its input: %v", tc.name, err)
+		}
+	}
+}
+
+func TestDeliverCloudEventsFormat(t *testing.T) {
+	t.Parallel()
+	sec := secret('c')
+	verifier, err := standardwebhooks.NewWebhook(sec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type request struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan request, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := verifier.Verify(body, r.Header); err != nil {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		got <- request{r.Header.Clone(), body}
+	}))
+	t.Cleanup(srv.Close)
+
+	enc := sink.Encoder{Format: sink.FormatCloudEvents}
+	w := newWebhook(t, sink.WebhookOptions{URL: srv.URL, Secrets: []string{sec}, Encoder: enc})
+	ev := testEvent("v-cloudevents")
+	if err := w.Deliver(context.Background(), ev); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	req := <-got
+	if ct := req.header.Get("Content-Type"); ct != sink.ContentTypeCloudEvents {
+		t.Errorf("Content-Type %q, want %q", ct, sink.ContentTypeCloudEvents)
+	}
+	if id := req.header.Get(stdwebhook.HeaderID); id != ev.ID {
+		t.Errorf("webhook-id %q, want %q", id, ev.ID)
+	}
+	want, _, err := enc.Encode(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(req.body) != string(want) {
+		t.Errorf("body\n%s\nwant\n%s", req.body, want)
+	}
+	var ce struct {
+		SpecVersion string `json:"specversion"`
+		ID          string `json:"id"`
+	}
+	if err := json.Unmarshal(req.body, &ce); err != nil || ce.SpecVersion != "1.0" || ce.ID != ev.ID {
+		t.Errorf("body is not a CloudEvent with the event id: %s", req.body)
+	}
+}
+
+func TestDeliverReplacesImagesByDefault(t *testing.T) {
+	t.Parallel()
+	img := base64.StdEncoding.EncodeToString(imageBytes(10, 2000))
+	ev := testEvent("v-images")
+	ev.Data.Result = json.RawMessage(`{"faceImg":"` + img + `","score":0.98}`)
+	for _, tc := range []struct {
+		enc       sink.Encoder
+		wantImage bool
+	}{{sink.Encoder{}, false}, {sink.Encoder{IncludeImages: true}, true}} {
+		rcv := receiver.Start(t, receiver.Options{Secret: secret('a')})
+		w := newWebhook(t, sink.WebhookOptions{URL: rcv.URL(), Encoder: tc.enc})
+		if err := w.Deliver(context.Background(), ev); err != nil {
+			t.Fatalf("%+v: Deliver: %v", tc.enc, err)
+		}
+		d := rcv.Accepted()
+		if len(d) != 1 {
+			t.Fatalf("%+v: %d deliveries", tc.enc, len(d))
+		}
+		if has := strings.Contains(string(d[0].Body), img); has != tc.wantImage {
+			t.Errorf("%+v: body holds the image: %v, want %v", tc.enc, has, tc.wantImage)
 		}
 	}
 }

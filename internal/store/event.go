@@ -22,9 +22,10 @@ type record struct {
 	Event *event.Event `json:"event"`
 }
 
-// RecordFinal stores a final event and marks ref's verification final, in
-// one transaction: either a re-run of the poll finds both, or neither.
-func (s *Store) RecordFinal(ctx context.Context, ev *event.Event) error {
+// RecordFinal stores a final event and marks its verification final, with
+// the sink it was routed to, in one transaction: either a re-run of the poll
+// finds both, or neither.
+func (s *Store) RecordFinal(ctx context.Context, ev *event.Event, sink string) error {
 	b, err := json.Marshal(record{ID: ev.ID, Event: ev})
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w", ev.ID, err)
@@ -33,7 +34,7 @@ func (s *Store) RecordFinal(ctx context.Context, ev *event.Event) error {
 	key := stateKey(ref.Provider, ref.ID)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, eventKey(ev.ID), b, s.eventTTL)
-		p.HSet(ctx, key, "final", ev.ID)
+		p.HSet(ctx, key, "final", ev.ID, "sink", sink)
 		p.HDel(ctx, key, "errs")
 		p.PExpire(ctx, key, s.stateTTL)
 		return nil

@@ -86,6 +86,8 @@ type State struct {
 	EnqueuedAt   time.Time
 	LastPollAt   time.Time
 	FinalEventID string
+	// Sink is the sink the final event was routed to.
+	Sink string
 }
 
 // State returns ref's state; ok is false when nothing is recorded.
@@ -101,6 +103,7 @@ func (s *Store) State(ctx context.Context, ref verification.Ref) (st State, ok b
 	st.EnqueuedAt = unixMilli(m["enq"])
 	st.LastPollAt = unixMilli(m["last"])
 	st.FinalEventID = m["final"]
+	st.Sink = m["sink"]
 	return st, true, nil
 }
 

@@ -70,7 +70,7 @@ func TestRecordFinalThenEventAndMarker(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := event.New(ref, verification.Result{Final: true, Status: verification.StatusPass, Data: json.RawMessage(`{"k":"v"}`)}, 1, enq, enq.Add(time.Second))
-	if err := s.RecordFinal(ctx, ev); err != nil {
+	if err := s.RecordFinal(ctx, ev, "default"); err != nil {
 		t.Fatal(err)
 	}
 	ps, _ := s.BeginPoll(ctx, ref, enq, enq)

@@ -32,6 +32,7 @@ type DeliverHandler struct {
 	schedules map[string][]time.Duration
 	jitter    float64
 	store     *store.Store
+	metrics   Metrics
 	log       *zap.Logger
 }
 
@@ -58,6 +59,7 @@ func (h *DeliverHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	ev, err := h.store.Event(ctx, p.EventID)
 	if errors.Is(err, store.ErrEventNotFound) {
 		log.Error("event expired before it could be delivered", zap.String("outcome", OutcomeDeadLettered))
+		h.metrics.DeliveryDone(p.Sink, OutcomeDeadLettered)
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	if err != nil {
@@ -67,11 +69,13 @@ func (h *DeliverHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	switch {
 	case err == nil:
 		log.Info("event delivered", zap.String("outcome", OutcomeDelivered), zap.String("status", string(ev.Data.Status)))
+		h.metrics.DeliveryDone(p.Sink, OutcomeDelivered)
 		return nil
 	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return ctx.Err() // shutting down: asynq puts the task back
 	case sink.IsPermanent(err):
 		log.Error("delivery refused for good; dead-lettered", zap.String("outcome", OutcomeDeadLettered), zap.Error(err))
+		h.metrics.DeliveryDone(p.Sink, OutcomeDeadLettered)
 		return fmt.Errorf("deliver %s to %s: %w: %w", p.EventID, p.Sink, err, asynq.SkipRetry)
 	}
 	return h.failed(log, p, n, maxRetry, sink.RetryAfter(err), fmt.Errorf("deliver %s to %s: %w", p.EventID, p.Sink, err))
@@ -82,9 +86,11 @@ func (h *DeliverHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (h *DeliverHandler) failed(log *zap.Logger, p DeliverPayload, n, maxRetry int, hint time.Duration, err error) error {
 	if n >= maxRetry {
 		log.Error("delivery failed on its last attempt; dead-lettered", zap.String("outcome", OutcomeDeadLettered), zap.Error(err))
+		h.metrics.DeliveryDone(p.Sink, OutcomeDeadLettered)
 		return err
 	}
 	d := max(scheduleDelay(h.schedules[p.Sink], n, h.jitter), hint)
+	h.metrics.DeliveryDone(p.Sink, OutcomeRetry)
 	log.Warn("delivery failed", zap.String("outcome", OutcomeRetry), zap.Duration("next_in", d), zap.Error(err))
 	return retryAfter(d, err)
 }

@@ -18,14 +18,25 @@ type deliveryEnqueuer struct {
 	inspector *asynq.Inspector
 	queue     string
 	retention time.Duration
-	sinks     map[string]config.Sink
+	cfg       *config.Config
 }
 
-// enqueue enqueues the delivery of ev to sink. It is idempotent: the task id
-// is derived from the sink and the event id, so a re-run after a crash finds
-// the task already there.
+// enqueue enqueues one delivery of ev per target of sink (the sink itself,
+// or the targets of a fanout). It is idempotent: each task id is derived
+// from the target and the event id, so a re-run after a crash finds the
+// tasks already there.
 func (d *deliveryEnqueuer) enqueue(ctx context.Context, ev *event.Event, sink string) error {
-	sc, ok := d.sinks[sink]
+	for _, target := range d.cfg.Targets(sink) {
+		if err := d.enqueueTarget(ctx, ev, target, DeliverTaskID(target, ev.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueueTarget enqueues the delivery of ev to one target under taskID.
+func (d *deliveryEnqueuer) enqueueTarget(ctx context.Context, ev *event.Event, sink, taskID string) error {
+	sc, ok := d.cfg.Sinks[sink]
 	if !ok {
 		return fmt.Errorf("enqueue delivery of %s: sink %q is not configured", ev.ID, sink)
 	}
@@ -38,7 +49,7 @@ func (d *deliveryEnqueuer) enqueue(ctx context.Context, ev *event.Event, sink st
 	if err != nil {
 		return fmt.Errorf("encode delivery payload: %w", err)
 	}
-	_, err = enqueueUnique(ctx, d.client, d.inspector, d.queue, DeliverTaskID(sink, ev.ID), asynq.NewTask(TypeDeliver, payload),
+	_, err = enqueueUnique(ctx, d.client, d.inspector, d.queue, taskID, asynq.NewTask(TypeDeliver, payload),
 		asynq.MaxRetry(len(sc.RetrySchedule)),
 		asynq.Timeout(sc.Timeout+10*time.Second),
 		asynq.Retention(d.retention),

@@ -22,9 +22,23 @@ type Deps struct {
 	Checkers map[string]Checker
 	Sinks    map[string]Deliverer
 	Log      *zap.Logger
+	// Metrics counts what the handlers do; nil counts nothing.
+	Metrics Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
+
+// Metrics receives the outcome of every poll and delivery attempt. Label
+// values are bounded: provider and sink names, fixed outcomes.
+type Metrics interface {
+	PollDone(provider, outcome string)
+	DeliveryDone(sink, outcome string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) PollDone(string, string)     {}
+func (noMetrics) DeliveryDone(string, string) {}
 
 // NewServeMux returns the mux that routes kycpoller's task types to their
 // handlers.
@@ -42,6 +56,10 @@ func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
 	if now == nil {
 		now = time.Now
 	}
+	m := d.Metrics
+	if m == nil {
+		m = noMetrics{}
+	}
 	schedules := make(map[string][]time.Duration, len(d.Config.Sinks))
 	for name, s := range d.Config.Sinks {
 		schedules[name] = s.RetrySchedule
@@ -54,9 +72,10 @@ func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
 			inspector: asynq.NewInspectorFromRedisClient(d.Redis),
 			queue:     d.Config.Worker.Queues.Delivery.Name,
 			retention: d.Config.Worker.Retention,
-			sinks:     d.Config.Sinks,
+			cfg:       d.Config,
 		},
 		schedule: ScheduleFromConfig(d.Config.Polling),
+		metrics:  m,
 		log:      d.Log.Named("poll"),
 		now:      now,
 	}
@@ -65,6 +84,7 @@ func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
 		schedules: schedules,
 		jitter:    deliveryJitter,
 		store:     d.Store,
+		metrics:   m,
 		log:       d.Log.Named("deliver"),
 	}
 	return poll, deliver

@@ -37,6 +37,7 @@ type PollHandler struct {
 	store      *store.Store
 	deliveries *deliveryEnqueuer
 	schedule   poller.Schedule
+	metrics    Metrics
 	log        *zap.Logger
 	now        func() time.Time
 
@@ -81,6 +82,7 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		// A previous run found the final result and stored it but did not
 		// finish (crash, lost lease): deliver what is known, ask nobody.
 		log.Info("final result already recorded", zap.String("outcome", OutcomeAlreadyFinal), zap.String("event_id", ps.FinalEventID))
+		h.metrics.PollDone(ref.Provider, OutcomeAlreadyFinal)
 		return h.deliverRecorded(ctx, ps.FinalEventID, p.Sink)
 	}
 
@@ -104,6 +106,7 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		d := h.schedule.NotReadyDelay(age, rand.New(rand.NewPCG(uint64(now.UnixNano()), uint64(ps.Polls))))
 		log.Debug("poll", attempt, zap.String("outcome", OutcomeNotReady), zap.Duration("next_in", d))
+		h.metrics.PollDone(ref.Provider, OutcomeNotReady)
 		return notReady(d)
 
 	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -128,11 +131,13 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	code := zap.String("provider_code", verification.ErrorCode(checkErr))
 	var ce *verification.ConfigError
 	if errors.As(checkErr, &ce) {
+		h.metrics.PollDone(ref.Provider, OutcomeConfigError)
 		if h.shouldLogConfigErr(ref.Provider + "/" + ce.Code) {
 			log.Error("provider configuration error: verification kept and retried until its deadline; fix the provider credentials or account",
 				attempt, zap.String("outcome", OutcomeConfigError), code, zap.Error(checkErr))
 		}
 	} else {
+		h.metrics.PollDone(ref.Provider, OutcomeTransientError)
 		log.Warn("poll failed", attempt, zap.String("outcome", OutcomeTransientError), code, zap.Duration("next_in", d), zap.Error(checkErr))
 	}
 	return retryAfter(d, fmt.Errorf("poll %s: %w", ref, checkErr))
@@ -157,12 +162,13 @@ func withMargin(ctx context.Context) (context.Context, context.CancelFunc) {
 // finish records a final result and enqueues its delivery.
 func (h *PollHandler) finish(ctx context.Context, log *zap.Logger, p PollPayload, res verification.Result, polls int) error {
 	ev := event.New(p.Ref(), res, polls, p.EnqueuedAt(), h.now())
-	if err := h.store.RecordFinal(ctx, ev); err != nil {
+	if err := h.store.RecordFinal(ctx, ev, p.Sink); err != nil {
 		return err
 	}
 	if err := h.deliveries.enqueue(ctx, ev, p.Sink); err != nil {
 		return err
 	}
+	h.metrics.PollDone(p.Provider, OutcomeFinal)
 	log.Info("verification final",
 		zap.String("outcome", OutcomeFinal),
 		zap.String("status", string(res.Status)),

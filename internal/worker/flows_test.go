@@ -254,7 +254,7 @@ func TestRerunAfterCrashDeliversRecordedResultWithoutPolling(t *testing.T) {
 		t.Fatal(err)
 	}
 	recorded := event.New(p.Ref(), verification.Result{Final: true, Status: verification.StatusFail, ProviderStatus: "FAIL"}, 1, p.EnqueuedAt(), time.Now())
-	if err := st.RecordFinal(ctx, recorded); err != nil {
+	if err := st.RecordFinal(ctx, recorded, "default"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -17,7 +19,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kycpoller/kycpoller/internal/config"
+	"github.com/kycpoller/kycpoller/internal/metrics"
 	"github.com/kycpoller/kycpoller/internal/provider/advance"
+	"github.com/kycpoller/kycpoller/internal/provider/zoloz"
 	"github.com/kycpoller/kycpoller/internal/redisconn"
 	"github.com/kycpoller/kycpoller/internal/sink"
 	"github.com/kycpoller/kycpoller/internal/store"
@@ -27,35 +31,41 @@ import (
 
 // Worker is a configured, not yet running, worker.
 type Worker struct {
-	cfg    *config.Config
-	log    *zap.Logger
-	rdb    redis.UniversalClient
-	server *asynq.Server
-	mux    *asynq.ServeMux
-	http   *http.Server
+	cfg     *config.Config
+	metrics *metrics.Metrics
+	log     *zap.Logger
+	rdb     redis.UniversalClient
+	server  *asynq.Server
+	mux     *asynq.ServeMux
+	http    *http.Server
+	// closers are the sinks' connections, closed after the server stops.
+	closers []io.Closer
+}
+
+func (w *Worker) closeSinks() {
+	for _, c := range w.closers {
+		_ = c.Close()
+	}
 }
 
 // New builds a worker from cfg. It checks everything it can before Run: bad
 // provider or sink settings fail here, not at the first task.
 func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 	rdb := redisconn.Open(cfg.Redis, cfg.Worker.Concurrency+20)
-	w := &Worker{cfg: cfg, log: log, rdb: rdb}
-	checkers, err := newCheckers(cfg, rdb, log)
+	w := &Worker{cfg: cfg, log: log, rdb: rdb, metrics: metrics.New()}
+	checkers, err := newCheckers(cfg, rdb, log, w.metrics)
 	if err != nil {
 		_ = rdb.Close()
 		return nil, err
 	}
-	sinks, err := newSinks(cfg)
+	sinks, closers, err := newSinks(cfg, rdb)
+	w.closers = closers
 	if err != nil {
+		w.closeSinks()
 		_ = rdb.Close()
 		return nil, err
 	}
-	st := store.New(rdb, store.Options{
-		// The state must outlive every retry of the poll task and the
-		// event itself: it is what tells a re-run that the result is known.
-		StateTTL: max(cfg.Polling.MaxAge+cfg.Worker.Retention, cfg.Events.Retention) + time.Hour,
-		EventTTL: cfg.Events.Retention,
-	})
+	st := store.New(rdb, tasks.StoreOptions(cfg))
 	w.mux = tasks.NewServeMux(tasks.Deps{
 		Config:   cfg,
 		Redis:    rdb,
@@ -63,6 +73,7 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 		Checkers: checkers,
 		Sinks:    sinks,
 		Log:      log,
+		Metrics:  w.metrics,
 	})
 	w.server = asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency: cfg.Worker.Concurrency,
@@ -89,7 +100,7 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 	return w, nil
 }
 
-func newCheckers(cfg *config.Config, rdb redis.UniversalClient, log *zap.Logger) (map[string]tasks.Checker, error) {
+func newCheckers(cfg *config.Config, rdb redis.UniversalClient, log *zap.Logger, m *metrics.Metrics) (map[string]tasks.Checker, error) {
 	checkers := map[string]tasks.Checker{}
 	if a := cfg.Providers.Advance; a != nil {
 		c, err := advance.New(advance.Options{
@@ -102,34 +113,123 @@ func newCheckers(cfg *config.Config, rdb redis.UniversalClient, log *zap.Logger)
 			MaxResponseBytes: a.MaxResponseBytes,
 			Redis:            rdb,
 			Logger:           log.Named("advance"),
+			OnTokenRefresh:   func() { m.TokenRefreshed(verification.ProviderAdvance) },
 		})
 		if err != nil {
 			return nil, fmt.Errorf("providers.advance: %w", err)
 		}
 		checkers[verification.ProviderAdvance] = c
 	}
+	if z := cfg.Providers.Zoloz; z != nil {
+		c, err := newZoloz(z, log, func() { m.ResponseSignatureFailed(verification.ProviderZoloz) })
+		if err != nil {
+			return nil, err
+		}
+		checkers[verification.ProviderZoloz] = c
+	}
 	return checkers, nil
 }
 
-func newSinks(cfg *config.Config) (map[string]tasks.Deliverer, error) {
-	sinks := map[string]tasks.Deliverer{}
-	for name, s := range cfg.Sinks {
-		switch s.Type {
-		case "webhook":
-			wh, err := sink.NewWebhook(sink.WebhookOptions{
-				URL:     s.URL,
-				Secrets: s.SigningSecrets(),
-				Timeout: s.Timeout,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("sinks.%s: %w", name, err)
-			}
-			sinks[name] = wh
-		default:
-			return nil, fmt.Errorf("sinks.%s.type: unsupported sink type %q", name, s.Type)
+// newZoloz reads and parses the ZOLOZ keys, so that a bad key stops the
+// worker at start-up rather than failing every poll.
+func newZoloz(z *config.Zoloz, log *zap.Logger, onBadSignature func()) (*zoloz.Client, error) {
+	raw, err := keyBytes(z.MerchantPrivateKeyFile, string(z.MerchantPrivateKey))
+	if err != nil {
+		return nil, fmt.Errorf("providers.zoloz.merchant_private_key_file: %w", err)
+	}
+	priv, err := zoloz.ParsePrivateKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("providers.zoloz.merchant_private_key: %w", err)
+	}
+	opts := zoloz.Options{
+		BaseURL:                       z.BaseURL,
+		ClientID:                      z.ClientID,
+		MerchantPrivateKey:            priv,
+		VerifyResponseSignature:       z.VerifiesResponses(),
+		IsReturnImage:                 z.IsReturnImage == "Y",
+		ExtraImageControlList:         z.ExtraImageControlList,
+		ReturnFiveCategorySpoofResult: z.ReturnFiveCategorySpoofResult == "Y",
+		Timeout:                       z.Timeout,
+		MaxResponseBytes:              z.MaxResponseBytes,
+		Logger:                        log.Named("zoloz"),
+		OnSignatureFailure:            onBadSignature,
+	}
+	if z.ZolozPublicKeyFile != "" || z.ZolozPublicKey != "" {
+		raw, err := keyBytes(z.ZolozPublicKeyFile, z.ZolozPublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("providers.zoloz.zoloz_public_key_file: %w", err)
+		}
+		if opts.ZolozPublicKey, err = zoloz.ParsePublicKey(raw); err != nil {
+			return nil, fmt.Errorf("providers.zoloz.zoloz_public_key: %w", err)
 		}
 	}
-	return sinks, nil
+	c, err := zoloz.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("providers.zoloz: %w", err)
+	}
+	return c, nil
+}
+
+// keyBytes returns a key given inline or the content of its file. Errors name
+// the file, never its content.
+func keyBytes(file, inline string) ([]byte, error) {
+	if file == "" {
+		return []byte(inline), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	}
+	return b, nil
+}
+
+// newSinks builds one Deliverer per delivery target (fanout sinks have none
+// of their own: their targets are delivered to separately). Queue sinks
+// connect on first use, so a broker that is down at start-up delays only its
+// own deliveries.
+func newSinks(cfg *config.Config, rdb redis.UniversalClient) (map[string]tasks.Deliverer, []io.Closer, error) {
+	sinks := map[string]tasks.Deliverer{}
+	var closers []io.Closer
+	for _, name := range cfg.SinkNames() {
+		s := cfg.Sinks[name]
+		enc := sink.Encoder{IncludeImages: s.IncludeImages, OmitResult: !s.IncludesResult()}
+		if s.Format == config.FormatCloudEvents {
+			enc.Format = sink.FormatCloudEvents
+		}
+		switch s.Type {
+		case config.SinkTypeWebhook:
+			wh, err := sink.NewWebhook(sink.WebhookOptions{URL: s.URL, Secrets: s.SigningSecrets(), Timeout: s.Timeout, Encoder: enc})
+			if err != nil {
+				return nil, closers, fmt.Errorf("sinks.%s: %w", name, err)
+			}
+			sinks[name] = wh
+		case config.SinkTypeRedisStream:
+			client := rdb
+			if s.Redis != nil {
+				c := redisconn.Open(*s.Redis, 10)
+				client = c
+				closers = append(closers, c)
+			}
+			rs, err := sink.NewRedisStream(sink.RedisStreamOptions{Client: client, Stream: s.Stream, MaxLen: s.MaxLen, Encoder: enc})
+			if err != nil {
+				return nil, closers, fmt.Errorf("sinks.%s: %w", name, err)
+			}
+			sinks[name] = rs
+		case config.SinkTypeNATS:
+			opts := sink.NATSOptions{URL: s.URL, Subject: s.Subject, Stream: s.Stream, DuplicateWindow: s.DuplicateWindow,
+				Timeout: s.Timeout, User: s.User, Password: string(s.Password), Token: string(s.Token), Encoder: enc}
+			lz := sink.NewLazy(name, func(ctx context.Context) (sink.Target, error) { return sink.NewNATS(ctx, opts) })
+			sinks[name], closers = lz, append(closers, lz)
+		case config.SinkTypeAMQP:
+			opts := sink.AMQPOptions{URL: s.URL, Exchange: s.Exchange, RoutingKey: s.RoutingKey, Timeout: s.Timeout, Encoder: enc}
+			lz := sink.NewLazy(name, func(ctx context.Context) (sink.Target, error) { return sink.NewAMQP(ctx, opts) })
+			sinks[name], closers = lz, append(closers, lz)
+		case config.SinkTypeFanout:
+		default:
+			return nil, closers, fmt.Errorf("sinks.%s.type: unsupported sink type %q", name, s.Type)
+		}
+	}
+	return sinks, closers, nil
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: the HTTP
@@ -137,6 +237,7 @@ func newSinks(cfg *config.Config) (map[string]tasks.Deliverer, error) {
 // worker.shutdown_timeout to finish and the rest go back to their queue.
 func (w *Worker) Run(ctx context.Context) error {
 	defer w.rdb.Close()
+	defer w.closeSinks()
 	if err := redisconn.Ping(ctx, w.rdb, 5*time.Second); err != nil {
 		return err
 	}
@@ -180,6 +281,7 @@ func (w *Worker) routes() http.Handler {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
 	})
+	mux.Handle("GET /metrics", w.metrics.Handler())
 	return mux
 }
 
