@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kycpoller/kycpoller/internal/event"
@@ -132,7 +134,7 @@ func (w *Webhook) Deliver(ctx context.Context, ev *event.Event) error {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return &RetryableError{Err: fmt.Errorf("POST webhook: %w", err)}
+		return &RetryableError{Err: fmt.Errorf("POST webhook: %w", redactQuoted(err))}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBytes))
 	_ = resp.Body.Close()
@@ -159,3 +161,26 @@ func classify(resp *http.Response, now time.Time) error {
 		return &RetryableError{StatusCode: code}
 	}
 }
+
+// quotedText matches a double-quoted fragment, as Go's HTTP transport prints
+// the bytes of a malformed response.
+var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactQuoted hides quoted fragments of err's message (a receiver's bytes
+// must not reach logs or the dashboard) and keeps err as the cause, so
+// errors.Is still sees deadlines and cancellations.
+func redactQuoted(err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, `"`) {
+		return err
+	}
+	return &redactedError{msg: quotedText.ReplaceAllString(msg, `"..."`), err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

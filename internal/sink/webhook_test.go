@@ -511,3 +511,35 @@ func TestDeliverReplacesImagesByDefault(t *testing.T) {
 		}
 	}
 }
+
+// Go's transport quotes the bytes of a malformed response in its error; a
+// receiver's bytes must not reach logs or the dashboard.
+func TestDeliverErrorDoesNotQuoteMalformedResponse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("HTTP/1.1 PERSONAL-DATA-MARKER OK\r\n\r\n"))
+			_ = c.Close()
+		}
+	}()
+	w, err := sink.NewWebhook(sink.WebhookOptions{URL: "http://" + ln.Addr().String() + "/kyc", Secrets: []string{secret('m')}, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Deliver(context.Background(), testEvent("evt_malformed"))
+	if err == nil {
+		t.Fatal("a malformed response was accepted")
+	}
+	if strings.Contains(err.Error(), "PERSONAL-DATA-MARKER") {
+		t.Fatalf("error quotes the receiver's bytes: %v", err)
+	}
+}
