@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/kycpoller/kycpoller/internal/fake/zolozfake"
 	"github.com/kycpoller/kycpoller/internal/sandbox"
 	"github.com/kycpoller/kycpoller/internal/tasks"
