@@ -1,9 +1,17 @@
 # syntax=docker/dockerfile:1
-# Two binaries, worker and enqueue, on a distroless non-root base.
-# The build command is the Makefile's BUILD line; keep them identical.
+# kycpoller: the worker and enqueue binaries on a distroless, non-root base
+# with no shell.
+#
+#   docker build -t kycpoller:0.1.0 .
+#
+# The build step runs the Makefile's `build` recipe with BIN=/out; keep the
+# two identical (k8s/dockerfile_test.go checks it).
 
-FROM golang:1.24-bookworm AS build
+# The Go release matches go.mod's go line.
+FROM golang:1.24.13-bookworm AS build
 WORKDIR /src
+# Modules first, in their own layer: it is rebuilt only when go.mod or go.sum
+# change.
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
@@ -13,6 +21,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/worker ./cmd/worke
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/worker /out/enqueue /usr/local/bin/
 USER nonroot:nonroot
+# The ops port: http.addr (/healthz, /readyz, /metrics).
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/worker"]
 CMD ["-config", "/etc/kycpoller/config.yaml"]

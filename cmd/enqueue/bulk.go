@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kycpoller/kycpoller/internal/tasks"
 )
@@ -40,6 +41,12 @@ func readBulk(r io.Reader, enq *tasks.Enqueuer) ([]tasks.Request, error) {
 		if len(line) == 0 {
 			continue
 		}
+		if !utf8.Valid(line) {
+			// encoding/json would turn the bad bytes into U+FFFD and
+			// enqueue a reference nobody gave.
+			bad = append(bad, fmt.Sprintf("line %d: not valid UTF-8", n))
+			continue
+		}
 		var l bulkLine
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
@@ -47,7 +54,8 @@ func readBulk(r io.Reader, enq *tasks.Enqueuer) ([]tasks.Request, error) {
 			bad = append(bad, fmt.Sprintf("line %d: not a JSON object of provider, id, biz_id, sink: %v", n, err))
 			continue
 		}
-		if dec.More() {
+		// dec.More is false before a stray "}" or "]": look for any token.
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			bad = append(bad, fmt.Sprintf("line %d: more than one JSON value", n))
 			continue
 		}

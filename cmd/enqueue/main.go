@@ -17,8 +17,15 @@
 //	enqueue replay -config FILE -provider advance -id ID [-sink NAME]
 //	enqueue replay -config FILE -dead [-sink NAME]   (every dead-lettered delivery)
 //
+// One enqueued verification can be looked up, cancelled, or polled now:
+//
+//	enqueue status -config FILE -provider P -id ID [-json]
+//	enqueue cancel -config FILE -provider P -id ID
+//	enqueue nudge  -config FILE -provider P -id ID
+//
 // Exit status: 0 on success (duplicates included), 2 on invalid input, 1 when
-// Redis cannot be reached or fails, or a replay finds no stored event.
+// Redis cannot be reached or fails, a replay finds no stored event, or
+// status, cancel or nudge find no verification to act on.
 package main
 
 import (
@@ -58,6 +65,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && args[0] == "replay" {
 		return runReplay(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && controlCommands[args[0]] != nil {
+		return runControl(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("enqueue", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -72,6 +82,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "usage: enqueue -config FILE -provider advance -id ID [-sink NAME]")
 		fmt.Fprintln(stderr, "       enqueue -config FILE -file FILE|-")
 		fmt.Fprintln(stderr, "       enqueue replay -config FILE (-provider P -id ID | -dead) [-sink NAME]")
+		fmt.Fprintln(stderr, "       enqueue status|cancel|nudge -config FILE -provider P -id ID")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

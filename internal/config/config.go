@@ -13,11 +13,13 @@ type Config struct {
 	Sinks     map[string]Sink `yaml:"sinks"`
 	// DefaultSink names the sink used when an enqueue names none. It may be
 	// left empty when exactly one sink is configured.
-	DefaultSink string `yaml:"default_sink"`
-	Worker      Worker `yaml:"worker"`
-	Events      Events `yaml:"events"`
-	HTTP        HTTP   `yaml:"http"`
-	Log         Log    `yaml:"log"`
+	DefaultSink string    `yaml:"default_sink"`
+	Worker      Worker    `yaml:"worker"`
+	Events      Events    `yaml:"events"`
+	HTTP        HTTP      `yaml:"http"`
+	API         API       `yaml:"api"`
+	Callbacks   Callbacks `yaml:"callbacks"`
+	Log         Log       `yaml:"log"`
 
 	// credentialsOptional is set by LoadForEnqueue: provider credentials
 	// are not needed to enqueue.
@@ -25,7 +27,8 @@ type Config struct {
 }
 
 // Redis is the connection used by the queue, the token cache and the event
-// store.
+// store. One topology is chosen: addr (the default), url, sentinel or
+// cluster; see redis.go.
 type Redis struct {
 	Addr         string        `yaml:"addr"`
 	Username     string        `yaml:"username"`
@@ -34,6 +37,12 @@ type Redis struct {
 	DialTimeout  time.Duration `yaml:"dial_timeout"`
 	ReadTimeout  time.Duration `yaml:"read_timeout"`
 	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// URL is redis://[user:password@]host:port[/db] or rediss:// (TLS),
+	// instead of addr. It is a Secret: it may carry the password.
+	URL      Secret        `yaml:"url"`
+	TLS      RedisTLS      `yaml:"tls"`
+	Sentinel RedisSentinel `yaml:"sentinel"`
+	Cluster  RedisCluster  `yaml:"cluster"`
 }
 
 // Providers holds one optional section per provider. A provider whose section
@@ -57,6 +66,8 @@ type Advance struct {
 	// MaxResponseBytes caps a response body; larger bodies are a transient
 	// error.
 	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+	// RateLimit bounds calls to ADVANCE.AI across every worker.
+	RateLimit RateLimit `yaml:"rate_limit"`
 }
 
 // Zoloz configures the ZOLOZ Real ID client. Each key is given inline or as
@@ -82,6 +93,8 @@ type Zoloz struct {
 	ReturnFiveCategorySpoofResult string        `yaml:"return_five_category_spoof_result"`
 	Timeout                       time.Duration `yaml:"timeout"`
 	MaxResponseBytes              int64         `yaml:"max_response_bytes"`
+	// RateLimit bounds calls to ZOLOZ across every worker.
+	RateLimit RateLimit `yaml:"rate_limit"`
 }
 
 // VerifiesResponses reports whether response signatures are checked.
@@ -208,11 +221,25 @@ type Events struct {
 	// Retention is how long a final event is kept in Redis, for delivery
 	// retries and replay.
 	Retention time.Duration `yaml:"retention"`
+	// EncryptionKey encrypts stored events (AES-256-GCM): 32 bytes as
+	// base64 or hex, inline or in EncryptionKeyFile, not both. Neither
+	// stores events unencrypted.
+	EncryptionKey     Secret `yaml:"encryption_key"`
+	EncryptionKeyFile string `yaml:"encryption_key_file"`
+	// DecryptionKeys are earlier encryption keys, kept after a rotation so
+	// that events stored with them stay readable until they expire.
+	DecryptionKeys []Secret `yaml:"decryption_keys"`
+
+	// keys are the decoded keys, set by Validate: the encryption key, then
+	// the decryption keys (see EncryptionKeys).
+	keys [][]byte
 }
 
 // HTTP is the worker's HTTP listener.
 type HTTP struct {
 	Addr string `yaml:"addr"`
+	// Dashboard is the asynq web UI at /monitoring/; see dashboard.go.
+	Dashboard Dashboard `yaml:"dashboard"`
 }
 
 // Log configures the logger.

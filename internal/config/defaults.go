@@ -47,7 +47,7 @@ var DefaultRetrySchedule = []time.Duration{
 // ApplyDefaults fills every unset optional key. Keys whose zero value is
 // meaningful (polling.first_delay, redis.db) are left alone.
 func (c *Config) ApplyDefaults() {
-	c.Redis.Addr = cmp.Or(c.Redis.Addr, DefaultRedisAddr)
+	c.Redis.applyDefaults()
 	if a := c.Providers.Advance; a != nil {
 		a.BaseURL = cmp.Or(a.BaseURL, DefaultAdvanceBaseURL)
 		a.ReturnImageType = cmp.Or(a.ReturnImageType, DefaultReturnImageType)
@@ -86,7 +86,7 @@ func (c *Config) ApplyDefaults() {
 			}
 		}
 		if s.Type == SinkTypeRedisStream && s.Redis != nil {
-			s.Redis.Addr = cmp.Or(s.Redis.Addr, DefaultRedisAddr)
+			s.Redis.applyDefaults()
 		}
 		c.Sinks[name] = s
 	}
@@ -107,6 +107,8 @@ func (c *Config) ApplyDefaults() {
 	w.TaskCheckInterval = cmp.Or(w.TaskCheckInterval, DefaultTaskCheckInterval)
 	c.Events.Retention = cmp.Or(c.Events.Retention, DefaultEventRetention)
 	c.HTTP.Addr = cmp.Or(c.HTTP.Addr, DefaultHTTPAddr)
+	c.applyAPIDefaults()
+	c.applyDashboardDefaults()
 	c.Log.Level = cmp.Or(c.Log.Level, DefaultLogLevel)
 	c.Log.Format = cmp.Or(c.Log.Format, DefaultLogFormat)
 }

@@ -131,6 +131,7 @@ var (
 type shapeChecker struct {
 	expanded map[*yaml.Node]bool
 	errs     []error
+	aliases  aliasGuard
 }
 
 func (s *shapeChecker) errorf(path string, n *yaml.Node, format string, args ...any) {
@@ -140,9 +141,10 @@ func (s *shapeChecker) errorf(path string, n *yaml.Node, format string, args ...
 
 func (s *shapeChecker) node(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.AliasNode {
-		if n.Alias == nil {
+		if n.Alias == nil || !s.follow(n, path) {
 			return
 		}
+		defer s.aliases.leave(n.Alias)
 		n = n.Alias
 	}
 	if n.Kind == yaml.ScalarNode && s.expanded[n] && t.Kind() == reflect.String {
@@ -215,6 +217,10 @@ func (s *shapeChecker) mapping(n *yaml.Node, path string, fieldType func(key *ya
 // merged into the mapping at path.
 func (s *shapeChecker) merge(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		if !s.follow(n, path) {
+			return
+		}
+		defer s.aliases.leave(n.Alias)
 		n = n.Alias
 	}
 	if n.Kind == yaml.SequenceNode {

@@ -165,6 +165,8 @@ func TestLoadExample(t *testing.T) {
 	// running the test has them.
 	t.Setenv("REDIS_ADDR", "")
 	t.Setenv("REDIS_PASSWORD", "")
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("REDIS_SENTINEL_PASSWORD", "")
 	t.Setenv("WEBHOOK_SECRET_PREVIOUS", "")
 
 	got, err := Load(examplePath)

@@ -61,6 +61,8 @@ func (c *Config) Validate() error {
 	c.validateWorker(&p)
 	c.validateEvents(&p)
 	checkHostPort(&p, "http.addr", c.HTTP.Addr, false)
+	c.validateAPI(&p)
+	c.validateDashboard(&p)
 	if !slices.Contains(logLevels, c.Log.Level) {
 		p.addf("log.level", "must be one of %s (got %q)", strings.Join(logLevels, ", "), c.Log.Level)
 	}
@@ -78,14 +80,7 @@ func (p *problems) addf(path, format string, args ...any) {
 }
 
 func (c *Config) validateRedis(p *problems) {
-	r := c.Redis
-	checkHostPort(p, "redis.addr", r.Addr, true)
-	if r.DB < 0 {
-		p.addf("redis.db", "must be >= 0 (got %d)", r.DB)
-	}
-	atLeast(p, "redis.dial_timeout", r.DialTimeout, 0)
-	atLeast(p, "redis.read_timeout", r.ReadTimeout, 0)
-	atLeast(p, "redis.write_timeout", r.WriteTimeout, 0)
+	validateRedisSection(p, "redis", c.Redis)
 }
 
 func (c *Config) validateProviders(p *problems) {
@@ -264,7 +259,7 @@ func (c *Config) validateSink(p *problems, name string, s Sink) {
 			p.addf(path+".maxlen", "must be >= 0 (got %d)", s.MaxLen)
 		}
 		if s.Redis != nil {
-			checkHostPort(p, path+".redis.addr", s.Redis.Addr, true)
+			validateRedisSection(p, path+".redis", *s.Redis)
 		}
 	case SinkTypeNATS:
 		checkURLScheme(p, path+".url", s.URL, "nats", "tls")
@@ -377,6 +372,7 @@ func (c *Config) validateWorker(p *problems) {
 }
 
 func (c *Config) validateEvents(p *problems) {
+	c.validateEventKeys(p)
 	r := c.Events.Retention
 	if r < minEventRetention {
 		p.addf("events.retention", "must be >= %s (got %s)", minEventRetention, r)

@@ -33,6 +33,13 @@ type Options struct {
 	AppendOnly bool
 	// Args are extra redis-server arguments, e.g. "--maxmemory", "64mb".
 	Args []string
+	// ReplicaOf makes the server a replica of this host:port.
+	ReplicaOf string
+	// TLS serves TLS only (no plain port) with these files.
+	TLS *TLSFiles
+	// Sentinel runs the server as a Redis Sentinel (redis-server
+	// --sentinel) monitoring one master.
+	Sentinel *SentinelOptions
 }
 
 // Server is a running redis-server.
@@ -109,21 +116,10 @@ func (s *Server) Restart(ctx context.Context, opts Options) error {
 }
 
 func (s *Server) start(ctx context.Context, bin string, port int, opts Options) error {
-	args := []string{
-		"--port", strconv.Itoa(port),
-		"--bind", "127.0.0.1",
-		"--dir", s.Dir,
-		"--save", "",
-		"--daemonize", "no",
-		"--logfile", filepath.Join(s.Dir, "redis.log"),
-		"--protected-mode", "yes",
+	args, err := s.args(port, opts)
+	if err != nil {
+		return err
 	}
-	if opts.AppendOnly {
-		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
-	} else {
-		args = append(args, "--appendonly", "no")
-	}
-	args = append(args, opts.Args...)
 	cmd := exec.Command(bin, args...)
 	// Own process group, so a Ctrl-C aimed at the parent does not kill the
 	// server before the parent has cleaned up.
@@ -140,7 +136,7 @@ func (s *Server) start(ctx context.Context, bin string, port int, opts Options) 
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := ping(s.Addr); err == nil {
+		if err := ping(s.Addr, opts.TLS); err == nil {
 			return nil
 		}
 		select {
@@ -213,8 +209,8 @@ func freePort() (int, error) {
 
 // ping speaks just enough RESP to check the server is up, so that this
 // package needs no Redis client.
-func ping(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+func ping(addr string, tlsFiles *TLSFiles) error {
+	conn, err := dial(addr, tlsFiles)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ type Metrics struct {
 	deadLetters *prometheus.CounterVec
 	badSigs     *prometheus.CounterVec
 	tokens      *prometheus.CounterVec
+	callbacks   *prometheus.CounterVec
 }
 
 // New registers kycpoller's metrics, and the Go and process collectors, on a
@@ -28,7 +29,7 @@ func New() *Metrics {
 		registry: prometheus.NewRegistry(),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kycpoller_polls_total",
-			Help: "Provider polls by provider and outcome (not_ready, final, transient_error, config_error, already_final).",
+			Help: "Provider polls by provider and outcome (not_ready, final, transient_error, config_error, already_final; rate_limited: put off by the provider rate limit, no call made).",
 		}, []string{"provider", "outcome"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kycpoller_deliveries_total",
@@ -47,7 +48,8 @@ func New() *Metrics {
 		Name: "kycpoller_token_refreshes_total",
 		Help: "Access tokens fetched from a provider (shared by every worker through Redis), by provider.",
 	}, []string{"provider"})
-	m.registry.MustRegister(m.polls, m.deliveries, m.deadLetters, m.badSigs, m.tokens,
+	m.callbacks = newCallbacks()
+	m.registry.MustRegister(m.polls, m.deliveries, m.deadLetters, m.badSigs, m.tokens, m.callbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -18,6 +18,7 @@ func RouteLogs(log *zap.Logger) {
 		log = zap.NewNop()
 	}
 	redis.SetLogger(zapPrintf{log.Named("redis")})
+	warnLog.Store(log.Named("redis"))
 }
 
 type zapPrintf struct{ log *zap.Logger }

@@ -12,19 +12,19 @@ import (
 	"github.com/kycpoller/kycpoller/internal/config"
 )
 
-// Open returns a client for cfg. poolSize should cover the worker's
-// concurrency: every in-flight task may hold a connection for a moment.
+// Open returns a client for cfg's topology (see New). poolSize should cover
+// the worker's concurrency: every in-flight task may hold a connection for a
+// moment.
+//
+// A configuration New rejects (an unreadable TLS file, say) gives a client
+// whose every command fails with that error, so that callers report it at
+// their first PING like any other connection problem.
 func Open(cfg config.Redis, poolSize int) redis.UniversalClient {
-	return redis.NewClient(&redis.Options{
-		Addr:         cfg.Addr,
-		Username:     cfg.Username,
-		Password:     string(cfg.Password),
-		DB:           cfg.DB,
-		DialTimeout:  cfg.DialTimeout,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		PoolSize:     poolSize,
-	})
+	rdb, err := New(cfg, poolSize)
+	if err != nil {
+		return failing(err)
+	}
+	return rdb
 }
 
 // Ping checks that Redis answers within timeout.

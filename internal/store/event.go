@@ -30,6 +30,7 @@ func (s *Store) RecordFinal(ctx context.Context, ev *event.Event, sink string) e
 	if err != nil {
 		return fmt.Errorf("encode event %s: %w", ev.ID, err)
 	}
+	b = s.sealRecord(ev.ID, b)
 	ref := ev.Ref()
 	key := stateKey(ref.Provider, ref.ID)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -54,6 +55,9 @@ func (s *Store) Event(ctx context.Context, id string) (*event.Event, error) {
 		return nil, fmt.Errorf("load event %s: %w", id, ErrEventNotFound)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("load event %s: %w", id, err)
+	}
+	if b, err = s.openRecord(id, b); err != nil {
 		return nil, fmt.Errorf("load event %s: %w", id, err)
 	}
 	var r record

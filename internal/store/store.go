@@ -27,17 +27,22 @@ type Store struct {
 	stateTTL time.Duration
 	// eventTTL is the event retention.
 	eventTTL time.Duration
+	// cipher encrypts stored events; nil stores them as JSON.
+	cipher *Cipher
 }
 
 // Options configures a Store.
 type Options struct {
 	StateTTL time.Duration
 	EventTTL time.Duration
+	// Cipher, when set, encrypts every stored event (see Cipher); events
+	// stored before it was set stay readable.
+	Cipher *Cipher
 }
 
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient, opts Options) *Store {
-	return &Store{rdb: rdb, stateTTL: opts.StateTTL, eventTTL: opts.EventTTL}
+	return &Store{rdb: rdb, stateTTL: opts.StateTTL, eventTTL: opts.EventTTL, cipher: opts.Cipher}
 }
 
 func stateKey(provider, id string) string { return KeyPrefix + "v:" + provider + ":" + id }

@@ -26,6 +26,8 @@ type Deps struct {
 	Metrics Metrics
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Limiter bounds provider calls across workers; nil limits nothing.
+	Limiter ProviderLimiter
 }
 
 // Metrics receives the outcome of every poll and delivery attempt. Label
@@ -76,6 +78,7 @@ func NewHandlers(d Deps) (*PollHandler, *DeliverHandler) {
 		},
 		schedule: ScheduleFromConfig(d.Config.Polling),
 		metrics:  m,
+		limiter:  d.Limiter,
 		log:      d.Log.Named("poll"),
 		now:      now,
 	}

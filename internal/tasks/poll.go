@@ -38,6 +38,7 @@ type PollHandler struct {
 	deliveries *deliveryEnqueuer
 	schedule   poller.Schedule
 	metrics    Metrics
+	limiter    ProviderLimiter
 	log        *zap.Logger
 	now        func() time.Time
 
@@ -74,6 +75,9 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return retryAfter(h.schedule.MaxInterval, err)
 	}
 
+	if err := h.waitForRate(ctx, log, ref); err != nil {
+		return err
+	}
 	ps, err := h.store.BeginPoll(ctx, ref, p.EnqueuedAt(), now)
 	if err != nil {
 		return err
@@ -105,6 +109,7 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return h.finish(ctx, log, p, verification.Result{Final: true, Status: verification.StatusTimeout}, ps.Polls)
 		}
 		d := h.schedule.NotReadyDelay(age, rand.New(rand.NewPCG(uint64(now.UnixNano()), uint64(ps.Polls))))
+		d = h.nudgedDelay(ctx, ref, d)
 		log.Debug("poll", attempt, zap.String("outcome", OutcomeNotReady), zap.Duration("next_in", d))
 		h.metrics.PollDone(ref.Provider, OutcomeNotReady)
 		return notReady(d)
@@ -119,6 +124,7 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		res := verification.Result{Final: true, Status: verification.StatusTimeout, ErrorCode: verification.ErrorCode(checkErr)}
 		return h.finish(ctx, log, p, res, ps.Polls)
 	}
+	h.throttled(ctx, log, ref.Provider, checkErr)
 	if err := h.store.PollFailed(ctx, ref); err != nil {
 		return err
 	}

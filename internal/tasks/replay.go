@@ -50,13 +50,15 @@ func NewReplayer(rdb redis.UniversalClient, cfg *config.Config) *Replayer {
 	}
 }
 
-// StoreOptions are the TTLs of kycpoller's own state for cfg.
+// StoreOptions are the TTLs of kycpoller's own state for cfg, and the
+// cipher of stored events when events.encryption_key is set.
 func StoreOptions(cfg *config.Config) store.Options {
 	return store.Options{
 		// The state must outlive every retry of the poll task and the event
 		// itself: it is what tells a re-run that the result is known.
 		StateTTL: max(cfg.Polling.MaxAge+cfg.Worker.Retention, cfg.Events.Retention) + time.Hour,
 		EventTTL: cfg.Events.Retention,
+		Cipher:   eventCipher(cfg),
 	}
 }
 

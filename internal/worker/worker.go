@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/asynqfix"
 	"github.com/kycpoller/kycpoller/internal/config"
 	"github.com/kycpoller/kycpoller/internal/metrics"
 	"github.com/kycpoller/kycpoller/internal/provider/advance"
@@ -40,6 +41,8 @@ type Worker struct {
 	http    *http.Server
 	// closers are the sinks' connections, closed after the server stops.
 	closers []io.Closer
+	// ready is what /readyz reports (ready.go).
+	ready readiness
 }
 
 func (w *Worker) closeSinks() {
@@ -52,6 +55,8 @@ func (w *Worker) closeSinks() {
 // provider or sink settings fail here, not at the first task.
 func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 	rdb := redisconn.Open(cfg.Redis, cfg.Worker.Concurrency+20)
+	// Queue statistics (dashboard, queue metrics) need asynqfix on asynq v0.26.0.
+	rdb.AddHook(asynqfix.Hook{})
 	w := &Worker{cfg: cfg, log: log, rdb: rdb, metrics: metrics.New()}
 	checkers, err := newCheckers(cfg, rdb, log, w.metrics)
 	if err != nil {
@@ -74,6 +79,7 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 		Sinks:    sinks,
 		Log:      log,
 		Metrics:  w.metrics,
+		Limiter:  newLimiter(cfg, rdb),
 	})
 	w.server = asynq.NewServerFromRedisClient(rdb, asynq.Config{
 		Concurrency: cfg.Worker.Concurrency,
@@ -245,17 +251,27 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("http.addr: listen: %w", err)
 	}
+	stopAPI, err := w.startAPI()
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopAPI()
 	if err := w.server.Start(w.mux); err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("start asynq server: %w", err)
 	}
+	w.ready.running()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- w.http.Serve(ln) }()
 	w.log.Info("worker started",
 		zap.String("http_addr", ln.Addr().String()),
 		zap.Int("concurrency", w.cfg.Worker.Concurrency),
+		zap.String("redis_topology", w.cfg.Redis.Topology()),
+		zap.Bool("redis_tls", w.cfg.Redis.TLSOn()),
 		zap.String("poll_queue", w.cfg.Worker.Queues.Poll.Name),
-		zap.String("delivery_queue", w.cfg.Worker.Queues.Delivery.Name))
+		zap.String("delivery_queue", w.cfg.Worker.Queues.Delivery.Name),
+		zap.Bool("events_encrypted", w.cfg.Events.EncryptionKeys() != nil))
 
 	var runErr error
 	select {
@@ -264,10 +280,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		runErr = fmt.Errorf("http server: %w", err)
 	}
 	w.log.Info("worker stopping")
+	// Not ready from here on; the HTTP listener keeps answering (/readyz
+	// 503) while asynq stops fetching and in-flight tasks finish.
+	w.ready.stopping()
+	w.server.Shutdown()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = w.http.Shutdown(shutdownCtx)
-	w.server.Shutdown()
 	w.log.Info("worker stopped")
 	if errors.Is(runErr, http.ErrServerClosed) {
 		runErr = nil
@@ -277,11 +296,14 @@ func (w *Worker) Run(ctx context.Context) error {
 
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /readyz", w.serveReady)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", w.metrics.Handler())
+	w.mountAPI(mux)
+	w.mountDashboard(mux)
 	return mux
 }
 

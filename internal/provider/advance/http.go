@@ -54,11 +54,11 @@ func (c *Client) post(ctx context.Context, path, token string, body []byte) (*re
 	if err := checkContentType(resp.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	b, tooLarge, err := readBody(resp, c.maxBytes)
 	if err != nil {
 		return nil, transportError(ctx, "read response", err)
 	}
-	if int64(len(b)) > c.maxBytes {
+	if tooLarge {
 		return nil, &verification.TransientError{
 			Code: "response_too_large",
 			Err:  fmt.Errorf("response exceeds %d bytes", c.maxBytes),

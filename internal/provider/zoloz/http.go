@@ -67,11 +67,11 @@ func (c *Client) call(ctx context.Context, log *zap.Logger, path string, body []
 	if err := checkContentType(resp.Header.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	b, tooLarge, err := readBody(resp, c.maxBytes)
 	if err != nil {
 		return nil, transportError(ctx, "read response", err)
 	}
-	if int64(len(b)) > c.maxBytes {
+	if tooLarge {
 		return nil, &verification.TransientError{
 			Code: "response_too_large",
 			Err:  fmt.Errorf("response exceeds %d bytes", c.maxBytes),
