@@ -17,6 +17,8 @@ require (
 	sigs.k8s.io/kustomize/kyaml v0.21.1
 )
 
+require github.com/hibiken/asynq/x v0.0.0-20211219150637-8dfabfccb3be
+
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +20,8 @@ type Metrics struct {
 	deadLetters *prometheus.CounterVec
 	badSigs     *prometheus.CounterVec
 	tokens      *prometheus.CounterVec
+	checkTime   *prometheus.HistogramVec
+	toFinal     *prometheus.HistogramVec
 	callbacks   *prometheus.CounterVec
 }
 
@@ -49,6 +52,17 @@ func New() *Metrics {
 		Help: "Access tokens fetched from a provider (shared by every worker through Redis), by provider.",
 	}, []string{"provider"})
 	m.callbacks = newCallbacks()
+	m.checkTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "kycpoller_provider_request_duration_seconds",
+		Help:    "Time one provider check took (token included when one was fetched), by provider.",
+		Buckets: []float64{.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	}, []string{"provider"})
+	m.toFinal = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "kycpoller_verification_time_to_final_seconds",
+		Help:    "Time from enqueue to the final result, by provider and final status.",
+		Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200},
+	}, []string{"provider", "status"})
+	m.registry.MustRegister(m.checkTime, m.toFinal)
 	m.registry.MustRegister(m.polls, m.deliveries, m.deadLetters, m.badSigs, m.tokens, m.callbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -78,6 +92,20 @@ func (m *Metrics) ResponseSignatureFailed(provider string) {
 func (m *Metrics) TokenRefreshed(provider string) {
 	m.tokens.WithLabelValues(provider).Inc()
 }
+
+// CheckDone observes how long one provider check took.
+func (m *Metrics) CheckDone(provider string, d time.Duration) {
+	m.checkTime.WithLabelValues(provider).Observe(d.Seconds())
+}
+
+// Finalized observes a verification's time from enqueue to its final
+// result.
+func (m *Metrics) Finalized(provider, status string, age time.Duration) {
+	m.toFinal.WithLabelValues(provider, status).Observe(age.Seconds())
+}
+
+// Register adds another collector, such as asynq's queue collector.
+func (m *Metrics) Register(c prometheus.Collector) error { return m.registry.Register(c) }
 
 // Handler serves the registry in the Prometheus exposition format.
 func (m *Metrics) Handler() http.Handler {

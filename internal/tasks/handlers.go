@@ -35,12 +35,16 @@ type Deps struct {
 type Metrics interface {
 	PollDone(provider, outcome string)
 	DeliveryDone(sink, outcome string)
+	CheckDone(provider string, d time.Duration)
+	Finalized(provider, status string, age time.Duration)
 }
 
 type noMetrics struct{}
 
-func (noMetrics) PollDone(string, string)     {}
-func (noMetrics) DeliveryDone(string, string) {}
+func (noMetrics) PollDone(string, string)                 {}
+func (noMetrics) DeliveryDone(string, string)             {}
+func (noMetrics) CheckDone(string, time.Duration)         {}
+func (noMetrics) Finalized(string, string, time.Duration) {}
 
 // NewServeMux returns the mux that routes kycpoller's task types to their
 // handlers.

@@ -91,8 +91,10 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 
 	checkCtx, cancel := withMargin(ctx)
+	checkStart := h.now()
 	res, checkErr := checker.Check(checkCtx, ref)
 	cancel()
+	h.metrics.CheckDone(ref.Provider, h.now().Sub(checkStart))
 	age := h.now().Sub(p.EnqueuedAt())
 	if checkErr == nil && ps.ConsecutiveErrors > 0 {
 		if err := h.store.PollAnswered(ctx, ref); err != nil {
@@ -175,6 +177,7 @@ func (h *PollHandler) finish(ctx context.Context, log *zap.Logger, p PollPayload
 		return err
 	}
 	h.metrics.PollDone(p.Provider, OutcomeFinal)
+	h.metrics.Finalized(p.Provider, string(res.Status), ev.Data.CompletedAt.Sub(ev.Data.EnqueuedAt))
 	log.Info("verification final",
 		zap.String("outcome", OutcomeFinal),
 		zap.String("status", string(res.Status)),

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
@@ -58,6 +59,12 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 	// Queue statistics (dashboard, queue metrics) need asynqfix on asynq v0.26.0.
 	rdb.AddHook(asynqfix.Hook{})
 	w := &Worker{cfg: cfg, log: log, rdb: rdb, metrics: metrics.New()}
+	// asynq's queue collector: sizes, latency, processed and failed counts
+	// per queue, read from Redis at each scrape.
+	if err := w.metrics.Register(asynqmetrics.NewQueueMetricsCollector(asynq.NewInspectorFromRedisClient(rdb))); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("register queue metrics: %w", err)
+	}
 	checkers, err := newCheckers(cfg, rdb, log, w.metrics)
 	if err != nil {
 		_ = rdb.Close()
