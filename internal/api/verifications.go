@@ -42,6 +42,8 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request) {
 		s.writeFailure(w, "enqueue", err)
 		return
 	}
+	s.log.Info("verification enqueued", zap.String("provider", req.Provider), zap.String("verification_id", req.ID),
+		zap.String("outcome", string(out)), zap.String("source", "api"))
 	w.Header().Set("Location", "/v1/verifications/"+url.PathEscape(req.Provider)+"/"+url.PathEscape(req.ID))
 	writeJSON(w, http.StatusAccepted, EnqueueResponse{TaskID: tasks.PollTaskID(req.Provider, req.ID), State: out})
 }

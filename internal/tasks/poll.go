@@ -90,6 +90,12 @@ func (h *PollHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return h.deliverRecorded(ctx, ps.FinalEventID, p.Sink)
 	}
 
+	if ps.Polls == 1 {
+		// The worker's first sight of this enqueue: the one info line of
+		// the "enqueued" state; later polls are logged at debug.
+		log.Info("polling started", zap.String("outcome", "enqueued"), zap.String("sink", p.Sink),
+			zap.Time("enqueued_at", p.EnqueuedAt()))
+	}
 	checkCtx, cancel := withMargin(ctx)
 	checkStart := h.now()
 	res, checkErr := checker.Check(checkCtx, ref)
