@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +34,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -173,7 +173,7 @@ func New(opts Options) (*Client, error) {
 		onRefresh: opts.OnTokenRefresh,
 	}
 	if c.http == nil {
-		c.http = defaultHTTPClient(c.timeout)
+		c.http = providerhttp.NewClient(c.timeout)
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -188,34 +188,10 @@ func New(opts Options) (*Client, error) {
 }
 
 func checkBaseURL(raw string) (string, error) {
-	if raw == "" {
-		return "", errors.New("BaseURL: is required")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", errors.New("BaseURL: must be an absolute http or https URL such as https://api.advance.ai")
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", errors.New("BaseURL: must not carry credentials, a query or a fragment")
+	if _, err := providerhttp.ParseBaseURL(raw, "https://api.advance.ai"); err != nil {
+		return "", err
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-func defaultHTTPClient(timeout time.Duration) *http.Client {
-	var rt http.RoundTripper = http.DefaultTransport
-	if tr, ok := rt.(*http.Transport); ok {
-		tr = tr.Clone()
-		// Many polls run at once against one host.
-		tr.MaxIdleConnsPerHost = 32
-		rt = tr
-	}
-	return &http.Client{
-		Transport: rt,
-		Timeout:   timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }
 
 // getResultRequest is the Get Result API's request body.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -36,7 +37,7 @@ func parseEnvelope(body []byte) (envelope, error) {
 		return envelope{}, &verification.TransientError{Code: "invalid_envelope", Err: errors.New("response is not a JSON object")}
 	}
 	var code string
-	if isNull(raw.Code) || json.Unmarshal(raw.Code, &code) != nil {
+	if providerhttp.IsNull(raw.Code) || json.Unmarshal(raw.Code, &code) != nil {
 		return envelope{}, &verification.TransientError{Code: "invalid_envelope", Err: errors.New("response has no string code")}
 	}
 	norm := normalizeCode(code)
@@ -60,7 +61,7 @@ type resultFields struct {
 // everywhere means still processing. Data keeps the object's bytes exactly as
 // received.
 func parseResult(data json.RawMessage) (verification.Result, error) {
-	if !isObject(data) {
+	if !providerhttp.IsObject(data) {
 		return verification.Result{}, &verification.TransientError{Code: "invalid_data", Err: errors.New("SUCCESS answer without a data object")}
 	}
 	var f resultFields
@@ -71,7 +72,7 @@ func parseResult(data json.RawMessage) (verification.Result, error) {
 	}
 	var overall json.RawMessage
 	for _, v := range []json.RawMessage{f.OverallResult, f.OverResult, f.IDVResult} {
-		if !isNull(v) {
+		if !providerhttp.IsNull(v) {
 			overall = v
 			break
 		}
@@ -88,7 +89,7 @@ func parseResult(data json.RawMessage) (verification.Result, error) {
 		return verification.Result{}, &verification.TransientError{Code: codeUnknownResult, Err: errors.New("overall result is not PASS, FAIL, INCOMPLETE or null")}
 	}
 	var errorCode string
-	if !isNull(f.ErrorCode) {
+	if !providerhttp.IsNull(f.ErrorCode) {
 		_ = json.Unmarshal(f.ErrorCode, &errorCode) // not a string: leave ""
 	}
 	return verification.Result{
@@ -110,14 +111,4 @@ func finalStatus(v string) (verification.Status, bool) {
 		return verification.StatusIncomplete, true
 	}
 	return "", false
-}
-
-func isNull(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) == 0 || bytes.Equal(v, []byte("null"))
-}
-
-func isObject(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) > 0 && v[0] == '{'
 }

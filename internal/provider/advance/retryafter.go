@@ -1,10 +1,9 @@
 package advance
 
 import (
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 )
 
 // maxRetryAfter caps the provider's hint, so that a bogus header cannot park
@@ -16,23 +15,5 @@ const maxRetryAfter = time.Hour
 // HTTP date. It returns 0 for an empty, invalid or past value, and at most
 // maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs != secs || secs <= 0 { // NaN or not positive
-			return 0
-		}
-		if secs >= maxRetryAfter.Seconds() {
-			return maxRetryAfter
-		}
-		d = time.Duration(secs * float64(time.Second))
-	} else if pd, err := time.ParseDuration(v); err == nil {
-		d = pd
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
+	return providerhttp.ParseRetryAfter(v, now, providerhttp.RetryAfterLenient, maxRetryAfter)
 }

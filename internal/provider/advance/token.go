@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -80,7 +81,7 @@ func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
 	invalid := func(why string) error {
 		return fmt.Errorf("generate token: %w", &verification.TransientError{Code: "invalid_token_response", Err: errors.New(why)})
 	}
-	if !isObject(env.Data) {
+	if !providerhttp.IsObject(env.Data) {
 		return nil, invalid("SUCCESS answer without a data object")
 	}
 	var d tokenData
@@ -135,7 +136,7 @@ func validToken(s string) bool {
 // parseEpochMillis reads expiredTime: a JSON number or numeric string of
 // epoch milliseconds. A value below 1e11 is taken as seconds.
 func parseEpochMillis(v json.RawMessage) (time.Time, bool) {
-	if isNull(v) {
+	if providerhttp.IsNull(v) {
 		return time.Time{}, false
 	}
 	var n json.Number

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -130,7 +131,7 @@ func (c *Client) token(ctx context.Context) (*cachedToken, error) {
 
 		select {
 		case <-ctx.Done():
-			return nil, contextError(ctx)
+			return nil, providerhttp.ContextError(ctx)
 		case <-f.done:
 		}
 		if f.err == nil || !f.leaderGaveUp {
@@ -149,7 +150,7 @@ func (c *Client) acquireToken(parent context.Context) (*cachedToken, error) {
 	defer cancel()
 	fail := func(err error) (*cachedToken, error) {
 		if parent.Err() != nil {
-			return nil, contextError(parent)
+			return nil, providerhttp.ContextError(parent)
 		}
 		if errors.Is(context.Cause(ctx), errTokenWait) {
 			return nil, &verification.TransientError{Code: "token_wait", Err: fmt.Errorf("no access token after waiting %s for another worker to fetch one", c.maxWait)}
@@ -253,7 +254,7 @@ func (c *Client) invalidateToken(ctx context.Context, t *cachedToken) error {
 	c.mu.Unlock()
 	if err := compareAndDelete.Run(ctx, c.rdb, []string{c.cacheKey}, t.raw).Err(); err != nil {
 		if ctx.Err() != nil {
-			return contextError(ctx)
+			return providerhttp.ContextError(ctx)
 		}
 		return cacheError("drop rejected token", err)
 	}

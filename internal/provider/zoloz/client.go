@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +37,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -185,7 +185,7 @@ func New(opts Options) (*Client, error) {
 		onSigFail: opts.OnSignatureFailure,
 	}
 	if c.http == nil {
-		c.http = defaultHTTPClient(c.timeout)
+		c.http = providerhttp.NewClient(c.timeout)
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -202,15 +202,9 @@ func New(opts Options) (*Client, error) {
 }
 
 func checkBaseURL(raw string) (string, error) {
-	if raw == "" {
-		return "", errors.New("BaseURL: is required")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", errors.New("BaseURL: must be an absolute http or https URL such as https://sg-production-api.zoloz.com")
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", errors.New("BaseURL: must not carry credentials, a query or a fragment")
+	u, err := providerhttp.ParseBaseURL(raw, "https://sg-production-api.zoloz.com")
+	if err != nil {
+		return "", err
 	}
 	if strings.Trim(u.Path, "/") != "" {
 		// The signatures cover the API path; a prefix would break them.
@@ -270,23 +264,6 @@ func truncate(s string) string {
 		return s
 	}
 	return s[:max] + "..."
-}
-
-func defaultHTTPClient(timeout time.Duration) *http.Client {
-	var rt http.RoundTripper = http.DefaultTransport
-	if tr, ok := rt.(*http.Transport); ok {
-		tr = tr.Clone()
-		// Many polls run at once against one host.
-		tr.MaxIdleConnsPerHost = 32
-		rt = tr
-	}
-	return &http.Client{
-		Transport: rt,
-		Timeout:   timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }
 
 // checkResultRequest is the checkresult request body.

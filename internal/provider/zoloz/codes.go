@@ -1,6 +1,6 @@
 package zoloz
 
-import "strings"
+import "github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 
 // Provider result codes (result.resultCode) this client acts on.
 const (
@@ -75,21 +75,8 @@ func classify(code string) class { return classes[code] }
 
 // maxCodeLen bounds a provider code we are willing to repeat in errors and
 // logs.
-const maxCodeLen = 64
+const maxCodeLen = providerhttp.MaxCodeLen
 
-// normalizeCode returns code in upper case when it looks like a provider code
-// (letters, digits, '_', '-', '.'), and "" otherwise, so that errors and logs
-// never repeat arbitrary text from a response.
-func normalizeCode(code string) string {
-	code = strings.TrimSpace(code)
-	if code == "" || len(code) > maxCodeLen {
-		return ""
-	}
-	for _, r := range code {
-		ok := r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.'
-		if !ok {
-			return ""
-		}
-	}
-	return strings.ToUpper(code)
-}
+// normalizeCode returns code in upper case when it looks like a provider code,
+// and "" otherwise (see providerhttp.NormalizeCode).
+func normalizeCode(code string) string { return providerhttp.NormalizeCode(code) }

@@ -3,20 +3,12 @@ package zoloz
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net"
 	"net/http"
-	"net/url"
-	"regexp"
-	"strconv"
-	"strings"
-	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -53,33 +45,13 @@ func (c *Client) call(ctx context.Context, log *zap.Logger, path string, body []
 	req.Header.Set(HeaderRequestTime, reqTime)
 	req.Header.Set(HeaderSignature, signatureHeader(sig))
 
-	resp, err := c.http.Do(req)
+	header, b, err := providerhttp.Exchange(ctx, c.http, req, c.maxBytes, c.now, statusPolicy)
 	if err != nil {
-		return nil, transportError(ctx, "send request", err)
-	}
-	defer resp.Body.Close()
-
-	if err := statusError(resp, c.now()); err != nil {
-		// Drain a little so the connection can be reused.
-		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		return nil, err
-	}
-	if err := checkContentType(resp.Header.Get("Content-Type")); err != nil {
-		return nil, err
-	}
-	b, tooLarge, err := readBody(resp, c.maxBytes)
-	if err != nil {
-		return nil, transportError(ctx, "read response", err)
-	}
-	if tooLarge {
-		return nil, &verification.TransientError{
-			Code: "response_too_large",
-			Err:  fmt.Errorf("response exceeds %d bytes", c.maxBytes),
-		}
 	}
 
 	if c.verify {
-		err := VerifyResponse(c.pub, path, c.clientID, resp.Header.Get(HeaderResponseTime), b, resp.Header.Get(HeaderSignature))
+		err := VerifyResponse(c.pub, path, c.clientID, header.Get(HeaderResponseTime), b, header.Get(HeaderSignature))
 		if err != nil {
 			// Never trusted, whatever it says. The error is ours and
 			// names no header value; the body is not logged.
@@ -90,77 +62,11 @@ func (c *Client) call(ctx context.Context, log *zap.Logger, path string, body []
 			return nil, &verification.TransientError{Code: CodeResponseSignature, Err: err}
 		}
 	}
-	return &response{header: resp.Header, body: b}, nil
+	return &response{header: header, body: b}, nil
 }
 
-// statusError classifies a non-2xx HTTP status. The gateway answers 200 to
-// everything it understands, so other statuses come from load balancers,
-// rate limiters or a wrong base URL.
-func statusError(resp *http.Response, now time.Time) error {
-	s := resp.StatusCode
-	code := "http_" + strconv.Itoa(s)
-	switch {
-	case s >= 200 && s < 300:
-		return nil
-	case s == http.StatusTooManyRequests:
-		return &verification.TransientError{
-			Code:       code,
-			Throttled:  true,
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
-		}
-	case s == http.StatusRequestTimeout || s >= 500:
-		return &verification.TransientError{
-			Code:       code,
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
-		}
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
-		return &verification.ConfigError{Code: code, Err: errors.New("access denied; check the client id, the keys and the base URL")}
-	default:
-		// Redirects (never followed) and other 4xx: the base URL or the
-		// request shape is wrong, which retrying quickly will not fix.
-		return &verification.ConfigError{Code: code, Err: errors.New("unexpected HTTP status; check the base URL")}
-	}
+// statusPolicy is how this client reads unexpected HTTP statuses.
+var statusPolicy = providerhttp.StatusPolicy{
+	AccessDenied: "check the client id, the keys and the base URL",
+	RetryAfter:   parseRetryAfter,
 }
-
-// checkContentType accepts JSON media types, and a missing header (the body
-// must then still parse as JSON).
-func checkContentType(ct string) error {
-	if ct == "" {
-		return nil
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json")) {
-		return nil
-	}
-	if err != nil || len(mt) > 64 {
-		mt = "unparsable"
-	}
-	return &verification.TransientError{Code: "content_type", Err: fmt.Errorf("unexpected content type %q", mt)}
-}
-
-// transportError classifies a failure to send a request or read its answer.
-// ctx is the caller's context: when it has ended, the error wraps ctx.Err()
-// so that callers can tell cancellation from provider trouble.
-func transportError(ctx context.Context, doing string, err error) error {
-	if ctx.Err() != nil {
-		code := "canceled"
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			code = "timeout"
-		}
-		return &verification.TransientError{Code: code, Err: ctx.Err()}
-	}
-	// url.Error repeats the method and URL; the cause is what matters.
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &verification.TransientError{Code: "timeout", Err: fmt.Errorf("%s: no complete answer within the request timeout", doing)}
-	}
-	// Transport errors about a malformed answer quote bytes of it; keep
-	// their words and drop the quotes.
-	return &verification.TransientError{Code: "network", Err: fmt.Errorf("%s: %s", doing, quoted.ReplaceAllString(err.Error(), `"..."`))}
-}
-
-var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)

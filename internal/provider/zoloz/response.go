@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kycpoller/kycpoller/internal/provider/providerhttp"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
 
@@ -66,7 +67,7 @@ func parseAnswer(body []byte) (answer, error) {
 		return answer{}, &verification.TransientError{Code: "invalid_json", Err: errors.New("data after the JSON object")}
 	}
 
-	if !haveResult || !isObject(result) {
+	if !haveResult || !providerhttp.IsObject(result) {
 		return answer{}, &verification.TransientError{Code: "invalid_envelope", Err: errors.New("response has no result object")}
 	}
 	var env struct {
@@ -114,7 +115,7 @@ func syntaxError(body []byte, err error) error {
 // finalResult turns the ekycResult of a SUCCESS answer into a Result. Data
 // is the answer without its result envelope, as received.
 func finalResult(a answer) (verification.Result, error) {
-	if isNull(a.ekyc) {
+	if providerhttp.IsNull(a.ekyc) {
 		return verification.Result{}, &verification.TransientError{Code: CodeUnknownResult, Err: errors.New("SUCCESS answer without ekycResult")}
 	}
 	var value string
@@ -144,14 +145,4 @@ func finalResult(a answer) (verification.Result, error) {
 		ProviderStatus: value,
 		Data:           a.data,
 	}, nil
-}
-
-func isNull(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) == 0 || bytes.Equal(v, []byte("null"))
-}
-
-func isObject(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) > 0 && v[0] == '{'
 }

@@ -1,4 +1,4 @@
-package advance
+package providerhttp
 
 import (
 	"bytes"
@@ -7,18 +7,18 @@ import (
 	"net/http"
 )
 
-// Chunk sizes of readBody: small answers cost one small buffer, large ones
+// Chunk sizes of ReadBody: small answers cost one small buffer, large ones
 // grow in steps without the repeated copying of io.ReadAll.
 const (
 	firstReadChunk = 16 << 10
 	maxReadChunk   = 1 << 20
 )
 
-// readBody reads resp's body, at most max bytes. tooLarge reports a body
+// ReadBody reads resp's body, at most max bytes. tooLarge reports a body
 // longer than max, announced or found while reading; only about max bytes
 // are ever held for it. A body of announced length is read into one buffer
 // of that length.
-func readBody(resp *http.Response, max int64) (body []byte, tooLarge bool, err error) {
+func ReadBody(resp *http.Response, max int64) (body []byte, tooLarge bool, err error) {
 	if n := resp.ContentLength; n >= 0 {
 		if n > max {
 			return nil, true, nil
