@@ -15,12 +15,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/kycpoller/kycpoller/internal/fake/fakehttp"
 )
 
 // API paths, as the provider serves them.
@@ -63,14 +63,10 @@ type Options struct {
 
 // Server is the fake. It is safe for concurrent use.
 type Server struct {
-	opts    Options
-	handler http.Handler
-	closing chan struct{}
-	once    sync.Once
+	*fakehttp.Serving
+	opts Options
 
 	mu            sync.Mutex
-	url           string
-	srv           *http.Server
 	ids           map[string]*idState
 	tokens        map[string]time.Time // token -> expiry
 	totalCalls    int
@@ -103,86 +99,15 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		opts:    opts,
-		closing: make(chan struct{}),
-		ids:     make(map[string]*idState),
-		tokens:  make(map[string]time.Time),
+		opts:   opts,
+		ids:    make(map[string]*idState),
+		tokens: make(map[string]time.Time),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenPath, s.handleToken)
 	mux.HandleFunc("POST "+GetResultPath, s.handleGetResult)
-	s.handler = mux
+	s.Serving = fakehttp.New("advancefake", mux)
 	return s
-}
-
-// Handler serves the two APIs.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Serve answers on l until Close. It returns nil after Close.
-func (s *Server) Serve(l net.Listener) error {
-	srv, err := s.prepare(l)
-	if err != nil {
-		_ = l.Close()
-		return err
-	}
-	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// Listen starts serving on a free loopback port in the background and
-// returns once the URL is known. Stop it with Close.
-func (s *Server) Listen() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv, err := s.prepare(l)
-	if err != nil {
-		_ = l.Close()
-		return err
-	}
-	go func() { _ = srv.Serve(l) }()
-	return nil
-}
-
-func (s *Server) prepare(l net.Listener) (*http.Server, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.closing:
-		return nil, errors.New("advancefake: server is closed")
-	default:
-	}
-	if s.srv != nil {
-		return nil, errors.New("advancefake: already serving")
-	}
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.url = "http://" + l.Addr().String()
-	return s.srv, nil
-}
-
-// URL is the base URL once serving (Start, Listen or Serve), else "".
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// Close stops serving at once, cutting off answers in flight; stalled
-// (Timeout) answers end too.
-func (s *Server) Close() error {
-	s.once.Do(func() { close(s.closing) })
-	s.mu.Lock()
-	srv := s.srv
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	// Not Shutdown: it waits up to 5 s for connections a client opened but
-	// never used, and a fake has nothing worth finishing gracefully.
-	return srv.Close()
 }
 
 // Register scripts id; its ReadyAfter counts from now. Registering an id
@@ -453,7 +378,7 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
-	case <-s.closing:
+	case <-s.Closing():
 	}
 	return false
 }

@@ -15,14 +15,14 @@ import (
 	"context"
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kycpoller/kycpoller/internal/fake/fakehttp"
 )
 
 // CheckResultPath is the Real ID checkresult API, as the gateway serves it.
@@ -66,15 +66,11 @@ type Options struct {
 
 // Server is the fake. It is safe for concurrent use.
 type Server struct {
-	opts    Options
-	handler http.Handler
-	closing chan struct{}
-	once    sync.Once
-	image   func() string // made on first use: it costs a little
+	*fakehttp.Serving
+	opts  Options
+	image func() string // made on first use: it costs a little
 
 	mu         sync.Mutex
-	url        string
-	srv        *http.Server
 	ids        map[string]*idState
 	totalCalls int
 	badSigs    int
@@ -98,85 +94,14 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		opts:    opts,
-		closing: make(chan struct{}),
-		image:   sync.OnceValue(fakeImage),
-		ids:     make(map[string]*idState),
+		opts:  opts,
+		image: sync.OnceValue(fakeImage),
+		ids:   make(map[string]*idState),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+CheckResultPath, s.handleCheckResult)
-	s.handler = mux
+	s.Serving = fakehttp.New("zolozfake", mux)
 	return s
-}
-
-// Handler serves the API.
-func (s *Server) Handler() http.Handler { return s.handler }
-
-// Serve answers on l until Close. It returns nil after Close.
-func (s *Server) Serve(l net.Listener) error {
-	srv, err := s.prepare(l)
-	if err != nil {
-		_ = l.Close()
-		return err
-	}
-	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// Listen starts serving on a free loopback port in the background and
-// returns once the URL is known. Stop it with Close.
-func (s *Server) Listen() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv, err := s.prepare(l)
-	if err != nil {
-		_ = l.Close()
-		return err
-	}
-	go func() { _ = srv.Serve(l) }()
-	return nil
-}
-
-func (s *Server) prepare(l net.Listener) (*http.Server, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.closing:
-		return nil, errors.New("zolozfake: server is closed")
-	default:
-	}
-	if s.srv != nil {
-		return nil, errors.New("zolozfake: already serving")
-	}
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.url = "http://" + l.Addr().String()
-	return s.srv, nil
-}
-
-// URL is the base URL once serving (Start, Listen or Serve), else "".
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// Close stops serving at once, cutting off answers in flight; stalled
-// (Timeout) answers end too.
-func (s *Server) Close() error {
-	s.once.Do(func() { close(s.closing) })
-	s.mu.Lock()
-	srv := s.srv
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	// Not Shutdown: it waits for idle connections a client never used, and
-	// a fake has nothing worth finishing gracefully.
-	return srv.Close()
 }
 
 // Register scripts transactionID; its ReadyAfter counts from now.
@@ -549,7 +474,7 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-ctx.Done():
-	case <-s.closing:
+	case <-s.Closing():
 	}
 	return false
 }
