@@ -41,6 +41,12 @@ type RateLimit struct {
 	RPS float64 `yaml:"rps"`
 	// Burst is how many requests may go at once above the rate; 0 means 1.
 	Burst int `yaml:"burst"`
+	// RescheduleOnly makes a poll whose turn has not come always go back to
+	// the queue. By default a poll whose turn is less than a second away
+	// waits for it in its worker slot: asynq schedules retries in whole
+	// seconds, so rescheduling alone cannot pace calls within a second and
+	// reaches only a third to a half of RPS.
+	RescheduleOnly bool `yaml:"reschedule_only"`
 }
 
 // Enabled reports whether the limit applies.

@@ -11,7 +11,9 @@
 // than MaxHold away (the caller waits for it: asynq schedules tasks in whole
 // seconds, so finer pacing has to happen in the worker); a turn further away
 // is not booked, and the caller reschedules its task instead of holding a
-// worker slot.
+// worker slot. With rate_limit.reschedule_only nothing is booked ahead: a
+// caller either goes now or reschedules, at the price of a third to a half
+// of the configured rate.
 package ratelimit
 
 import (
@@ -61,9 +63,10 @@ type Limiter struct {
 }
 
 // limit is a provider's GCRA limit, and the same with the burst widened by
-// MaxHold's worth of requests, which is what turns are booked against.
+// maxHold's worth of requests, which is what turns are booked against.
 type limit struct {
 	exact, booking redis_rate.Limit
+	maxHold        time.Duration // MaxHold, or 0 with reschedule_only
 }
 
 // New returns a Limiter on rdb.
@@ -79,10 +82,13 @@ func New(rdb redis.UniversalClient, opts Options) *Limiter {
 	}
 	for name, rl := range opts.Limits {
 		if rl.Enabled() {
-			exact := Limit(rl)
-			booking := exact
-			booking.Burst += int(MaxHold / exact.Period)
-			l.limits[name] = limit{exact: exact, booking: booking}
+			lim := limit{exact: Limit(rl), maxHold: MaxHold}
+			if rl.RescheduleOnly {
+				lim.maxHold = 0
+			}
+			lim.booking = lim.exact
+			lim.booking.Burst += int(lim.maxHold / lim.exact.Period)
+			l.limits[name] = lim
 		}
 	}
 	return l
@@ -103,7 +109,7 @@ func rateKey(provider string) string  { return keyPrefix + provider }
 
 // Reserve asks to call provider. With hold and retry both 0 the call may go
 // now. With hold > 0 the call is booked and may go after hold (at most
-// MaxHold). With retry > 0 nothing is booked: the call must not be made,
+// MaxHold; never with reschedule_only). With retry > 0 nothing is booked: the call must not be made,
 // and may be asked for again after retry.
 func (l *Limiter) Reserve(ctx context.Context, provider string) (hold, retry time.Duration, err error) {
 	pttl, err := l.rdb.PTTL(ctx, pauseKey(provider)).Result()
@@ -127,7 +133,7 @@ func (l *Limiter) Reserve(ctx context.Context, provider string) (hold, retry tim
 	// The booked turn comes when the exact limit's burst would allow it:
 	// ResetAfter is the new theoretical arrival time, less the burst.
 	hold = res.ResetAfter - time.Duration(lim.exact.Burst)*lim.exact.Period
-	return min(max(hold, 0), MaxHold), 0, nil
+	return min(max(hold, 0), lim.maxHold), 0, nil
 }
 
 // extendPause sets the pause to ARGV[1] ms unless a longer one is running.

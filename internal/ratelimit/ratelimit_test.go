@@ -89,3 +89,29 @@ func TestThrottledPausesEveryLimiter(t *testing.T) {
 		t.Errorf("zoloz wait %v, want the cap %v", wait, ratelimit.MaxThrottlePause)
 	}
 }
+
+// With reschedule_only nothing is booked ahead: a caller goes now, within
+// the burst, or is put off.
+func TestRescheduleOnlyNeverHolds(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	opts := ratelimit.Options{Limits: map[string]config.RateLimit{"advance": {RPS: 10, Burst: 3, RescheduleOnly: true}}}
+	l := ratelimit.New(redistest.Client(t, srv), opts)
+	now, putOff := 0, 0
+	for range 20 {
+		hold, retry, err := l.Reserve(context.Background(), "advance")
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case hold != 0:
+			t.Fatalf("hold %v with reschedule_only, want none", hold)
+		case retry > 0:
+			putOff++
+		default:
+			now++
+		}
+	}
+	if now != 3 || putOff != 17 {
+		t.Errorf("now %d, put off %d; want 3 (the burst), 17", now, putOff)
+	}
+}
