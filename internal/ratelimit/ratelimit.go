@@ -5,7 +5,10 @@
 //     shared by every process (github.com/go-redis/redis_rate);
 //   - a fleet-wide pause per provider, set when the provider answers
 //     "slow down" (HTTP 429, SERVICE_BUSY, REQUEST_TRAFFIC_EXCEED_LIMIT):
-//     until it ends, no process calls that provider.
+//     until it ends, no process calls that provider. The process that got
+//     the answer pauses at once; the others see the pause within
+//     PauseRecheck (each process re-reads it at most that often, not on
+//     every poll).
 //
 // Reserve never blocks. It books the caller's turn when that turn is less
 // than MaxHold away (the caller waits for it: asynq schedules tasks in whole
@@ -19,6 +22,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -34,6 +38,9 @@ const (
 	DefaultThrottlePause = 2 * time.Second
 	// MaxThrottlePause caps a provider's own Retry-After as a fleet pause.
 	MaxThrottlePause = 5 * time.Minute
+	// PauseRecheck is how long a process trusts what it last read of a
+	// provider's pause before reading it from Redis again.
+	PauseRecheck = 100 * time.Millisecond
 	// MaxHold is how far ahead a turn is booked: the longest a caller waits
 	// in place. It matches asynq's one-second scheduling resolution, so that
 	// polls put off to the next second fill that whole second.
@@ -60,6 +67,15 @@ type Limiter struct {
 	gcra   *redis_rate.Limiter
 	limits map[string]limit
 	pause  time.Duration
+
+	mu     sync.Mutex
+	pauses map[string]pauseView // by provider
+}
+
+// pauseView is what this process last knew of a provider's pause.
+type pauseView struct {
+	readAt time.Time // when it was read from Redis or set here
+	until  time.Time // zero: no pause
 }
 
 // limit is a provider's GCRA limit, and the same with the burst widened by
@@ -76,6 +92,7 @@ func New(rdb redis.UniversalClient, opts Options) *Limiter {
 		gcra:   redis_rate.NewLimiter(rdb),
 		limits: make(map[string]limit),
 		pause:  opts.ThrottlePause,
+		pauses: make(map[string]pauseView),
 	}
 	if l.pause <= 0 {
 		l.pause = DefaultThrottlePause
@@ -112,12 +129,13 @@ func rateKey(provider string) string  { return keyPrefix + provider }
 // MaxHold; never with reschedule_only). With retry > 0 nothing is booked: the call must not be made,
 // and may be asked for again after retry.
 func (l *Limiter) Reserve(ctx context.Context, provider string) (hold, retry time.Duration, err error) {
-	pttl, err := l.rdb.PTTL(ctx, pauseKey(provider)).Result()
+	now := time.Now()
+	until, err := l.pausedUntil(ctx, provider, now)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read %s pause: %w", provider, err)
+		return 0, 0, err
 	}
-	if pttl > 0 {
-		return 0, pttl, nil
+	if now.Before(until) {
+		return 0, until.Sub(now), nil
 	}
 	lim, ok := l.limits[provider]
 	if !ok {
@@ -136,6 +154,37 @@ func (l *Limiter) Reserve(ctx context.Context, provider string) (hold, retry tim
 	return min(max(hold, 0), lim.maxHold), 0, nil
 }
 
+// pausedUntil returns the end of provider's pause (zero: none), read from
+// Redis unless this process read or set it less than PauseRecheck ago.
+func (l *Limiter) pausedUntil(ctx context.Context, provider string, now time.Time) (time.Time, error) {
+	l.mu.Lock()
+	v, ok := l.pauses[provider]
+	l.mu.Unlock()
+	if ok && now.Sub(v.readAt) < PauseRecheck {
+		return v.until, nil
+	}
+	pttl, err := l.rdb.PTTL(ctx, pauseKey(provider)).Result()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read %s pause: %w", provider, err)
+	}
+	v = pauseView{readAt: now}
+	if pttl > 0 {
+		v.until = now.Add(pttl)
+	}
+	l.remember(provider, v)
+	return v.until, nil
+}
+
+// remember keeps v unless a newer view is already kept.
+func (l *Limiter) remember(provider string, v pauseView) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.pauses[provider]; ok && old.readAt.After(v.readAt) {
+		return
+	}
+	l.pauses[provider] = v
+}
+
 // extendPause sets the pause to ARGV[1] ms unless a longer one is running.
 var extendPause = redis.NewScript(`
 local ttl = redis.call('PTTL', KEYS[1])
@@ -152,8 +201,23 @@ func (l *Limiter) Throttled(ctx context.Context, provider string, retryAfter tim
 	if retryAfter > 0 {
 		d = min(retryAfter, MaxThrottlePause)
 	}
+	now := time.Now()
 	if err := extendPause.Run(ctx, l.rdb, []string{pauseKey(provider)}, max(d.Milliseconds(), 1)).Err(); err != nil {
 		return fmt.Errorf("pause %s: %w", provider, err)
 	}
+	// This process pauses at once, without waiting for its next read. A
+	// longer pause already running elsewhere shows at that read.
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v := l.pauses[provider]
+	v.readAt, v.until = now, later(v.until, now.Add(d))
+	l.pauses[provider] = v
 	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -115,3 +115,26 @@ func TestRescheduleOnlyNeverHolds(t *testing.T) {
 		t.Errorf("now %d, put off %d; want 3 (the burst), 17", now, putOff)
 	}
 }
+
+// A process that read "no pause" sees another process's pause once
+// PauseRecheck has passed; the throttled process itself pauses at once.
+func TestPauseSeenAfterRecheck(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := ratelimit.New(redistest.Client(t, srv), ratelimit.Options{})
+	b := ratelimit.New(redistest.Client(t, srv), ratelimit.Options{})
+	ctx := context.Background()
+	if _, wait, err := b.Reserve(ctx, "advance"); wait != 0 || err != nil {
+		t.Fatalf("before any pause: wait %v, %v", wait, err)
+	}
+	if err := a.Throttled(ctx, "advance", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, wait, _ := a.Reserve(ctx, "advance"); wait < 59*time.Second {
+		t.Errorf("the throttled process: wait %v, want about 1m at once", wait)
+	}
+	time.Sleep(ratelimit.PauseRecheck + 10*time.Millisecond)
+	if _, wait, _ := b.Reserve(ctx, "advance"); wait < 59*time.Second {
+		t.Errorf("another process after PauseRecheck: wait %v, want about 1m", wait)
+	}
+}

@@ -23,19 +23,25 @@ type PollStart struct {
 }
 
 // beginPoll resets state left by an earlier enqueue of the same reference,
-// counts the poll and returns the final event id if one is recorded.
+// counts the poll and returns the final event id if one is recorded. The
+// expiry is set when the hash is (re)created: a poll of a waiting
+// verification costs HMGET, HINCRBY and HSET, nothing more (every poll
+// happens within polling.max_age of the enqueue, which the TTL covers; the
+// final event refreshes it).
 //
 // KEYS[1] state hash; ARGV[1] enqueued-at (unix ms); ARGV[2] now (unix ms);
 // ARGV[3] TTL (ms).
 var beginPoll = redis.NewScript(`
-if redis.call('HGET', KEYS[1], 'enq') ~= ARGV[1] then
+local v = redis.call('HMGET', KEYS[1], 'enq', 'final', 'errs')
+if v[1] ~= ARGV[1] then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'enq', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  v[2], v[3] = false, false
 end
 local polls = redis.call('HINCRBY', KEYS[1], 'polls', 1)
 redis.call('HSET', KEYS[1], 'last', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {polls, redis.call('HGET', KEYS[1], 'final'), redis.call('HGET', KEYS[1], 'errs')}
+return {polls, v[2], v[3]}
 `)
 
 // BeginPoll records the start of a poll of ref, enqueued at enqueuedAt.

@@ -22,8 +22,10 @@ const KeyPrefix = "kycpoller:"
 // Store reads and writes verification state and final events.
 type Store struct {
 	rdb redis.UniversalClient
-	// StateTTL bounds how long a verification's state hash outlives its last
-	// write: the longest a verification can wait plus the duplicate window.
+	// StateTTL bounds how long a verification's state hash lives: set when
+	// its first poll creates it and again when its final event is recorded,
+	// it covers the longest a verification can wait plus the duplicate
+	// window.
 	stateTTL time.Duration
 	// eventTTL is the event retention.
 	eventTTL time.Duration

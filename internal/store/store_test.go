@@ -53,10 +53,17 @@ func TestBeginPollCountsAndResetsOnNewEnqueue(t *testing.T) {
 	if ps.ConsecutiveErrors != 0 || ps.Polls != 5 {
 		t.Errorf("after an answer: %+v, want 0 errors and 5 polls", ps)
 	}
-	// The same reference enqueued again later starts from scratch.
+	// The same reference enqueued again later starts from scratch, with
+	// the errors of the earlier enqueue forgotten and a fresh expiry.
+	if err := s.PollFailed(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
 	ps, _ = s.BeginPoll(ctx, ref, enq.Add(48*time.Hour), enq.Add(48*time.Hour))
-	if ps.Polls != 1 {
-		t.Errorf("after a new enqueue: polls = %d, want 1", ps.Polls)
+	if ps.Polls != 1 || ps.ConsecutiveErrors != 0 {
+		t.Errorf("after a new enqueue: %+v, want 1 poll and 0 errors", ps)
+	}
+	if d := ttl("kycpoller:v:advance:s-1"); d <= 0 || d > time.Hour {
+		t.Errorf("state TTL after a new enqueue = %v, want within (0, 1h]", d)
 	}
 }
 
