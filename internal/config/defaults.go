@@ -16,7 +16,7 @@ const (
 	DefaultMaxResponseBytes         = 8 << 20
 	DefaultInitialInterval          = 5 * time.Second
 	DefaultMaxInterval              = 5 * time.Minute
-	DefaultMultiplier               = 2.0
+	DefaultMultiplier               = 1.4
 	DefaultJitter                   = 0.2
 	DefaultMaxAge                   = 2 * time.Hour
 	DefaultErrorInitialInterval     = 2 * time.Second
