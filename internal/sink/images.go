@@ -1,12 +1,14 @@
 package sink
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits of the image replacement.
@@ -108,7 +110,11 @@ func walkContainer(v []byte, inImage bool, depth int) ([]byte, bool) {
 	if !changed {
 		return v, false
 	}
-	out := make([]byte, 0, len(v))
+	size := 2 // the brackets
+	for _, p := range parts {
+		size += len(p.key) + 1 + len(p.val) + 1
+	}
+	out := make([]byte, 0, size)
 	out = append(out, v[0])
 	for n, p := range parts {
 		if n > 0 {
@@ -133,38 +139,78 @@ func walkContainer(v []byte, inImage bool, depth int) ([]byte, bool) {
 // contains "image", "photo", "portrait" or "selfie" (faceImg, frontPageImg,
 // docFrontImage, faceImageFar, imageContent, idPhoto, ...).
 func isImageKey(rawKey []byte) bool {
-	var key string
-	if err := json.Unmarshal(rawKey, &key); err != nil {
-		return false
+	var buf [64]byte
+	var key []byte
+	if text, ok := plainString(rawKey); ok && len(text) <= len(buf) {
+		// The common case: lower-case a short key without escapes in
+		// place of decoding it.
+		key = buf[:len(text)]
+		for i, c := range text {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			key[i] = c
+		}
+	} else {
+		var s string
+		if err := json.Unmarshal(rawKey, &s); err != nil {
+			return false
+		}
+		key = []byte(strings.ToLower(s))
 	}
-	key = strings.ToLower(key)
-	if strings.HasSuffix(key, "img") || strings.HasSuffix(key, "imgs") || strings.HasPrefix(key, "img") {
+	if bytes.HasSuffix(key, []byte("img")) || bytes.HasSuffix(key, []byte("imgs")) || bytes.HasPrefix(key, []byte("img")) {
 		return true
 	}
-	for _, word := range []string{"image", "photo", "portrait", "selfie"} {
-		if strings.Contains(key, word) {
+	for _, word := range imageWords {
+		if bytes.Contains(key, word) {
 			return true
 		}
 	}
 	return false
 }
 
+var imageWords = [][]byte{[]byte("image"), []byte("photo"), []byte("portrait"), []byte("selfie")}
+
+// plainString returns the text of the raw JSON string v when it holds
+// printable ASCII without escapes, the text being then v's own bytes
+// between the quotes. Other strings need decoding.
+func plainString(v []byte) ([]byte, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return nil, false
+	}
+	text := v[1 : len(v)-1]
+	for _, c := range text {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return nil, false
+		}
+	}
+	return text, true
+}
+
 // imageSummary returns the replacement of the raw JSON string v when v holds
 // an image: more than minImageLen bytes of base64 (line breaks allowed), or a
 // base64 data: URI. http(s) URLs and other text are not images.
 func imageSummary(v []byte) ([]byte, bool) {
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil || len(s) <= minImageLen {
+	// Images are read in place: only a string with escapes (such as "\/"
+	// or "\n") is decoded into a copy.
+	s, ok := plainString(v)
+	if !ok {
+		var decoded string
+		if err := json.Unmarshal(v, &decoded); err != nil {
+			return nil, false
+		}
+		s = []byte(decoded)
+	}
+	if len(s) <= minImageLen {
 		return nil, false
 	}
-	lower := strings.ToLower(s[:8])
-	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+	if hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") {
 		return nil, false // a link to the image, such as auditImageUrl
 	}
 	payload := s
-	if len(s) > 5 && strings.EqualFold(s[:5], "data:") {
-		comma := strings.IndexByte(s, ',')
-		if comma < 0 || !strings.HasSuffix(strings.ToLower(s[:comma]), ";base64") {
+	if hasPrefixFold(s, "data:") {
+		comma := bytes.IndexByte(s, ',')
+		if comma < 0 || !bytes.HasSuffix(bytes.ToLower(s[:comma]), []byte(";base64")) {
 			return nil, false
 		}
 		payload = s[comma+1:]
@@ -172,7 +218,7 @@ func imageSummary(v []byte) ([]byte, bool) {
 	if !isBase64ish(payload) {
 		return nil, false
 	}
-	sum := sha256.Sum256([]byte(s))
+	sum := sha256.Sum256(s)
 	out := make([]byte, 0, 96)
 	out = append(out, `{"bytes":`...)
 	out = strconv.AppendInt(out, int64(decodedLen(payload, len(s))), 10)
@@ -182,32 +228,59 @@ func imageSummary(v []byte) ([]byte, bool) {
 	return out, true
 }
 
+// hasPrefixFold reports whether s starts with the lower-case ASCII prefix,
+// in any case.
+func hasPrefixFold(s []byte, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(string(s[:len(prefix)]), prefix)
+}
+
+// base64Chars marks the bytes isBase64ish accepts.
+var base64Chars = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=\r\n") {
+		t[c] = true
+	}
+	return t
+}()
+
 // isBase64ish reports whether s is made of the standard or URL-safe base64
 // alphabet, padding and line breaks only. URLs fail on ':' and '.'.
-func isBase64ish(s string) bool {
-	if s == "" {
+func isBase64ish(s []byte) bool {
+	if len(s) == 0 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '+', c == '/', c == '-', c == '_', c == '=':
-		case c == '\r', c == '\n':
-		default:
+	for _, c := range s {
+		if !base64Chars[c] {
 			return false
 		}
 	}
 	return true
 }
 
+// decodeBuffers hold the scratch space decodedLen decodes into, so that
+// measuring an image does not allocate a copy of it.
+var decodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 // decodedLen is the size of the image the base64 text s encodes, or
 // fallback when s does not decode.
-func decodedLen(s string, fallback int) int {
-	s = strings.NewReplacer("\r", "", "\n", "").Replace(s)
+func decodedLen(s []byte, fallback int) int {
+	if bytes.IndexByte(s, '\n') >= 0 || bytes.IndexByte(s, '\r') >= 0 {
+		clean := make([]byte, 0, len(s))
+		for _, c := range s {
+			if c != '\r' && c != '\n' {
+				clean = append(clean, c)
+			}
+		}
+		s = clean
+	}
+	bp := decodeBuffers.Get().(*[]byte)
+	defer decodeBuffers.Put(bp)
+	if need := base64.RawStdEncoding.DecodedLen(len(s)); cap(*bp) < need {
+		*bp = make([]byte, need)
+	}
+	buf := (*bp)[:cap(*bp)]
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return len(b)
+		if n, err := enc.Decode(buf, s); err == nil {
+			return n
 		}
 	}
 	return fallback

@@ -238,3 +238,29 @@ func TestImagesDeepNesting(t *testing.T) {
 		}
 	}
 }
+
+// Images of different sizes in one result, and in results encoded one
+// after the other, are each measured on their own; a base64-looking string
+// that does not decode is summarised with its text length; long keys are
+// read like short ones.
+func TestImagesSizesAcrossResults(t *testing.T) {
+	t.Parallel()
+	big := base64.StdEncoding.EncodeToString(imageBytes(10, 5000))
+	small := base64.RawURLEncoding.EncodeToString(imageBytes(11, 700))
+	mixed := strings.Repeat("ab+_", 100) // both alphabets: decodes in none
+	longKey := strings.Repeat("x", 80) + "Image"
+	in := `{"faceImg":"` + big + `","docImg":"` + small + `","selfie":"` + mixed + `","` + longKey + `":"` + small + `"}`
+	want := `{"faceImg":` + summary(big, 5000) + `,"docImg":` + summary(small, 700) +
+		`,"selfie":` + summary(mixed, len(mixed)) + `,"` + longKey + `":` + summary(small, 700) + `}`
+	for i := range 3 {
+		body, _ := encode(t, sink.Encoder{}, withResult(in))
+		if got := resultOf(t, body); got != want {
+			t.Fatalf("run %d:\n got %.400s\nwant %.400s", i, got, want)
+		}
+		// A smaller image alone after the larger ones.
+		body, _ = encode(t, sink.Encoder{}, withResult(`{"photo":"`+small+`"}`))
+		if got := resultOf(t, body); got != `{"photo":`+summary(small, 700)+`}` {
+			t.Fatalf("run %d: small image alone: %.400s", i, got)
+		}
+	}
+}

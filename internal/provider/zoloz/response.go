@@ -46,16 +46,21 @@ func parseAnswer(body []byte) (answer, error) {
 			return answer{}, syntaxError(body, err)
 		}
 		key, _ := kt.(string) // inside an object, always a string
+		// encoding/json would match these keys case-insensitively too.
+		isResult, isEkyc := strings.EqualFold(key, "result"), strings.EqualFold(key, "ekycResult")
 		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		var target any = &skipValue{}
+		if isResult || isEkyc {
+			target = &v
+		}
+		if err := dec.Decode(target); err != nil {
 			return answer{}, syntaxError(body, err)
 		}
-		// encoding/json would match these keys case-insensitively too.
 		switch {
-		case strings.EqualFold(key, "result"):
+		case isResult:
 			result, haveResult = v, true
 			continue
-		case strings.EqualFold(key, "ekycResult"):
+		case isEkyc:
 			ekyc = v
 		}
 		members = append(members, trimMember(body[start:dec.InputOffset()]))
@@ -81,9 +86,18 @@ func parseAnswer(body []byte) (answer, error) {
 	_ = json.Unmarshal(env.ResultStatus, &status) // not a string: leave ""
 	_ = json.Unmarshal(env.ResultCode, &code)
 
-	data := make([]byte, 0, len(body))
+	size := 2 // the braces
+	for _, m := range members {
+		size += len(m) + 1
+	}
+	data := make([]byte, 0, size)
 	data = append(data, '{')
-	data = append(data, bytes.Join(members, []byte{','})...)
+	for i, m := range members {
+		if i > 0 {
+			data = append(data, ',')
+		}
+		data = append(data, m...)
+	}
 	data = append(data, '}')
 	return answer{
 		status: strings.ToUpper(strings.TrimSpace(status)),
@@ -92,6 +106,12 @@ func parseAnswer(body []byte) (answer, error) {
 		data:   data,
 	}, nil
 }
+
+// skipValue is decoded into to check and step over a member's value without
+// copying it.
+type skipValue struct{}
+
+func (skipValue) UnmarshalJSON([]byte) error { return nil }
 
 // trimMember strips the separator in front of one object member's text.
 func trimMember(b []byte) []byte {

@@ -30,18 +30,20 @@ const signatureAlgorithm = "RSA256"
 // ErrResponseSignature is wrapped by every error VerifyResponse returns.
 var ErrResponseSignature = errors.New("response signature invalid")
 
-// contentToSign is the string both sides sign:
-// "POST {path}\n{Client-Id}.{time}.{body}".
-func contentToSign(path, clientID, t string, body []byte) []byte {
-	b := make([]byte, 0, len("POST \n..")+len(path)+len(clientID)+len(t)+len(body))
-	b = append(b, "POST "...)
-	b = append(b, path...)
-	b = append(b, '\n')
-	b = append(b, clientID...)
-	b = append(b, '.')
-	b = append(b, t...)
-	b = append(b, '.')
-	return append(b, body...)
+// contentDigest is the SHA-256 of the string both sides sign,
+// "POST {path}\n{Client-Id}.{time}.{body}", hashed piece by piece so that
+// the body is never copied.
+func contentDigest(path, clientID, t string, body []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("POST "))
+	h.Write([]byte(path))
+	h.Write([]byte{'\n'})
+	h.Write([]byte(clientID))
+	h.Write([]byte{'.'})
+	h.Write([]byte(t))
+	h.Write([]byte{'.'})
+	h.Write(body)
+	return h.Sum(nil)
 }
 
 // SignRequest signs one gateway request: SHA256withRSA (PKCS #1 v1.5) with
@@ -52,8 +54,7 @@ func SignRequest(key *rsa.PrivateKey, path, clientID, requestTime string, body [
 	if key == nil {
 		return "", errors.New("sign zoloz request: no private key")
 	}
-	sum := sha256.Sum256(contentToSign(path, clientID, requestTime, body))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, contentDigest(path, clientID, requestTime, body))
 	if err != nil {
 		return "", fmt.Errorf("sign zoloz request: %w", err)
 	}
@@ -87,8 +88,7 @@ func VerifyResponse(pub *rsa.PublicKey, path, clientID, responseTime string, bod
 	if err != nil {
 		return fmt.Errorf("%w: %s header: %w", ErrResponseSignature, HeaderSignature, err)
 	}
-	sum := sha256.Sum256(contentToSign(path, clientID, responseTime, body))
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, contentDigest(path, clientID, responseTime, body), sig); err != nil {
 		return fmt.Errorf("%w: the signature does not match the response", ErrResponseSignature)
 	}
 	return nil
