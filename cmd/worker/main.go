@@ -3,6 +3,9 @@
 //
 //	worker -config /etc/kycpoller/config.yaml
 //
+// -cpuprofile FILE writes a CPU profile (go tool pprof) of the whole run,
+// for benchmarks (make bench); it is off by default.
+//
 // The configuration path may also come from KYCPOLLER_CONFIG. SIGINT or
 // SIGTERM stops it gracefully.
 package main
@@ -15,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -36,6 +40,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFlag := fs.String("config", "", "configuration file (default $KYCPOLLER_CONFIG)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -58,6 +63,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 	defer func() { _ = log.Sync() }()
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			log.Error("cannot start the CPU profile", zap.Error(err))
+			return 1
+		}
+		defer stopProfile()
+	}
 	redisconn.RouteLogs(log)
 	log.Info("configuration loaded", zap.String("config_file", path), zap.String("config", cfg.Dump()))
 	w, err := worker.New(cfg, log)
@@ -70,4 +83,21 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// startCPUProfile starts writing a CPU profile to path; the returned func
+// stops it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
