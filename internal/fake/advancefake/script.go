@@ -59,6 +59,9 @@ const (
 	// HTML answers an HTML error page, HTTP 200 with text/html, as some
 	// gateways and firewalls do.
 	HTML FaultKind = "HTML"
+	// WrongContentType answers a processing (not final) JSON body sent as
+	// text/plain, as a misconfigured proxy might.
+	WrongContentType FaultKind = "WRONG_CONTENT_TYPE"
 )
 
 // Fault is one injected misbehaviour.

@@ -59,6 +59,11 @@ type Options struct {
 	// Now is the fake's clock (default time.Now); it drives ReadyAfter,
 	// token expiry and the timestamp check.
 	Now func() time.Time
+	// RandomFaults answer authenticated Get Result calls at random (see
+	// RandomFault), after an id's scripted faults and outside a Throttle.
+	RandomFaults []RandomFault
+	// Seed seeds the random source of RandomFaults.
+	Seed uint64
 }
 
 // Server is the fake. It is safe for concurrent use.
@@ -71,6 +76,7 @@ type Server struct {
 	tokens        map[string]time.Time // token -> expiry
 	totalCalls    int
 	tokenRequests int
+	chaos         chaos
 }
 
 // idState is what the fake knows about one signatureId.
@@ -80,7 +86,8 @@ type idState struct {
 	faults     []Fault
 	calls      int
 	afterFinal int
-	final      bool // a final answer has been given
+	final      bool      // a final answer has been given
+	finalAt    time.Time // when the first final answer was given
 }
 
 // New returns a Server that is not listening yet: use Handler, Serve or
@@ -102,6 +109,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		ids:    make(map[string]*idState),
 		tokens: make(map[string]time.Time),
+		chaos:  newChaos(opts.RandomFaults, opts.Seed),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenPath, s.handleToken)
@@ -144,6 +152,17 @@ func (s *Server) CallsAfterFinal(id string) int {
 		return st.afterFinal
 	}
 	return 0
+}
+
+// FinalAt is when the fake first answered id with a final result, and
+// whether it has.
+func (s *Server) FinalAt(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.ids[id]; st != nil && st.final {
+		return st.finalAt, true
+	}
+	return time.Time{}, false
 }
 
 // TotalCalls is the number of Get Result calls.
@@ -308,11 +327,16 @@ func (s *Server) decide(st *idState, now time.Time) answer {
 	if len(st.faults) > 0 {
 		f := st.faults[0]
 		st.faults = st.faults[1:]
+		s.chaos.count(f.Kind)
+		a.fault = &f
+		return a
+	}
+	if f, ok := s.chaos.pick(now); ok {
 		a.fault = &f
 		return a
 	}
 	if st.script == nil {
-		st.final = true
+		st.markFinal(now)
 		a.final = OutcomeNotFound
 		return a
 	}
@@ -321,7 +345,7 @@ func (s *Server) decide(st *idState, now time.Time) answer {
 		a.pending = true
 		return a
 	}
-	st.final = true
+	st.markFinal(now)
 	a.final = sc.Outcome
 	if a.final == "" {
 		a.final = OutcomePass
@@ -361,8 +385,21 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault, id 
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(htmlBody))
+	case WrongContentType:
+		body := pendingBody(id, false, now.UnixMilli())
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
 	default:
 		http.Error(w, "advancefake: unknown fault kind "+string(f.Kind), http.StatusInternalServerError)
+	}
+}
+
+// markFinal records a final answer given at now.
+func (st *idState) markFinal(now time.Time) {
+	if !st.final {
+		st.final, st.finalAt = true, now
 	}
 }
 

@@ -90,6 +90,7 @@ type Receiver struct {
 	failRate       float64
 	requests       int
 	rejected       int
+	failures       Failures
 	attempts       map[string]int // requests seen per webhook-id
 	accepted       []Delivery
 	perEvent       map[string]int // accepted deliveries per webhook-id
@@ -199,6 +200,15 @@ func (r *Receiver) SetFailRate(p float64) {
 	r.failRate = min(max(p, 0), 1)
 }
 
+// Seed restarts the random source of SetFailRate from seed, as
+// Options.Seed does: for a Receiver made by someone else, such as the
+// sandbox's.
+func (r *Receiver) Seed(seed int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rng = rand.New(rand.NewPCG(uint64(seed), 0))
+}
+
 // SetStatus makes every request answer status until it is called with 0.
 // A 3xx status comes with a Location of RedirectPath on this receiver.
 func (r *Receiver) SetStatus(status int) {
@@ -220,6 +230,24 @@ func (r *Receiver) Requests() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.requests
+}
+
+// Failures counts the requests answered with a scripted failure, by cause.
+type Failures struct {
+	Down     int // SetDown
+	Status   int // SetStatus
+	FailNext int // FailNext
+	Random   int // SetFailRate
+}
+
+// Total is the number of scripted failures of every cause.
+func (f Failures) Total() int { return f.Down + f.Status + f.FailNext + f.Random }
+
+// Failures returns the scripted failures answered so far.
+func (r *Receiver) Failures() Failures {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failures
 }
 
 // Rejected counts requests answered 401: missing or bad signature, stale
@@ -355,13 +383,17 @@ func (r *Receiver) scriptedFailure(w http.ResponseWriter) bool {
 	switch {
 	case r.down:
 		status = http.StatusServiceUnavailable
+		r.failures.Down++
 	case r.status != 0:
 		status = r.status
+		r.failures.Status++
 	case r.failNext > 0:
 		r.failNext--
 		status, retryAfter = r.failNextStatus, r.failNextAfter
+		r.failures.FailNext++
 	case r.failRate > 0 && r.rng.Float64() < r.failRate:
 		status = http.StatusInternalServerError
+		r.failures.Random++
 	}
 	r.mu.Unlock()
 	if status == 0 {

@@ -273,6 +273,9 @@ func TestReceiverSetDownAndSetStatus(t *testing.T) {
 	if ids := rcv.EventIDs(); ids["evt_d"] != 1 || ids["evt_s"] != 1 {
 		t.Errorf("EventIDs = %v", ids)
 	}
+	if f := rcv.Failures(); f != (receiver.Failures{Down: 3, Status: 2}) || f.Total() != 5 {
+		t.Errorf("Failures = %+v, want 3 down and 2 by status", f)
+	}
 }
 
 func TestReceiverFailRate(t *testing.T) {
@@ -292,9 +295,22 @@ func TestReceiverFailRate(t *testing.T) {
 				t.Fatalf("request %d: status %d", i, status)
 			}
 		}
+		if got, want := rcv.Failures().Random, countTrue(failed); got != want {
+			t.Errorf("Failures().Random = %d, want %d", got, want)
+		}
 		return failed
 	}
 	first, second := run(), run()
+	// Seed on a running Receiver restarts the same sequence.
+	rcv := receiver.Start(t, receiver.Options{Secret: testSecret, Seed: 7})
+	rcv.Seed(42)
+	rcv.SetFailRate(p)
+	for i := range first {
+		status, _ := post(t, rcv.URL(), request{id: fmt.Sprintf("evt_%d", i)})
+		if (status == http.StatusInternalServerError) != first[i] {
+			t.Fatalf("request %d after Seed(42): status %d, unlike Options.Seed 42", i, status)
+		}
+	}
 	count := 0
 	for i := range first {
 		if first[i] {
@@ -369,4 +385,14 @@ func TestNewValidatesSecret(t *testing.T) {
 			t.Errorf("New(%q): no error", s)
 		}
 	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -78,6 +78,9 @@ const (
 	// HTML answers an unsigned HTML error page, HTTP 200 with text/html, as
 	// some gateways and firewalls do.
 	HTML FaultKind = "HTML"
+	// WrongContentType answers a correctly signed InProcess (not final)
+	// body sent as text/plain, as a misconfigured proxy might.
+	WrongContentType FaultKind = "WRONG_CONTENT_TYPE"
 )
 
 // Fault is one injected misbehaviour.

@@ -62,6 +62,11 @@ type Options struct {
 	// Now is the fake's clock (default time.Now); it drives ReadyAfter and
 	// Response-Time.
 	Now func() time.Time
+	// RandomFaults answer accepted checkresult calls at random (see
+	// RandomFault), after an id's scripted faults and outside a Throttle.
+	RandomFaults []RandomFault
+	// Seed seeds the random source of RandomFaults.
+	Seed uint64
 }
 
 // Server is the fake. It is safe for concurrent use.
@@ -74,6 +79,7 @@ type Server struct {
 	ids        map[string]*idState
 	totalCalls int
 	badSigs    int
+	chaos      chaos
 }
 
 // idState is what the fake knows about one transactionId.
@@ -83,7 +89,8 @@ type idState struct {
 	faults     []Fault
 	calls      int
 	afterFinal int
-	final      bool // a final answer has been given
+	final      bool      // a final answer has been given
+	finalAt    time.Time // when the first final answer was given
 }
 
 // New returns a Server that is not listening yet: use Handler, Serve, Listen
@@ -97,6 +104,7 @@ func New(opts Options) *Server {
 		opts:  opts,
 		image: sync.OnceValue(fakeImage),
 		ids:   make(map[string]*idState),
+		chaos: newChaos(opts.RandomFaults, opts.Seed),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+CheckResultPath, s.handleCheckResult)
@@ -146,6 +154,17 @@ func (s *Server) CallsAfterFinal(transactionID string) int {
 		return st.afterFinal
 	}
 	return 0
+}
+
+// FinalAt is when the fake first gave transactionID a final answer (see
+// CallsAfterFinal), and whether it has.
+func (s *Server) FinalAt(transactionID string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.ids[transactionID]; st != nil && st.final {
+		return st.finalAt, true
+	}
+	return time.Time{}, false
 }
 
 // TotalCalls is the number of checkresult calls.
@@ -277,8 +296,8 @@ func (s *Server) handleCheckResult(w http.ResponseWriter, r *http.Request) {
 	default:
 		a = s.decide(st, req, now)
 	}
-	if st != nil && a.final() {
-		st.final = true
+	if st != nil && a.final() && !st.final {
+		st.final, st.finalAt = true, now
 	}
 	s.mu.Unlock()
 
@@ -324,11 +343,16 @@ func (s *Server) state(id string, now time.Time) *idState {
 // decide picks the answer for one accepted call: the next fault, else what
 // the script says. Called with s.mu held.
 func (s *Server) decide(st *idState, req request, now time.Time) answer {
-	if len(st.faults) == 0 {
+	var f Fault
+	if len(st.faults) > 0 {
+		f = st.faults[0]
+		st.faults = st.faults[1:]
+		s.chaos.count(f.Kind)
+	} else if rf, ok := s.chaos.pick(now); ok {
+		f = rf
+	} else {
 		return s.scripted(st, req, now)
 	}
-	f := st.faults[0]
-	st.faults = st.faults[1:]
 	switch f.Kind {
 	case BadSignature, TamperedBody, Unsigned:
 		a := s.scripted(st, req, now)
@@ -403,6 +427,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer, req req
 	case Garbage:
 		s.respond(w, garbageBody(), signed, now)
 		return
+	case WrongContentType:
+		s.respondAs(w, resultBody(string(OutcomeInProcessForever), bodyOptions{}), signed, now, "text/plain; charset=UTF-8")
+		return
 	}
 
 	var body []byte
@@ -434,8 +461,13 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, a answer, req req
 // respond writes a JSON answer with the gateway's headers, signed as how
 // says (unsigned when the fake has no ZOLOZ key).
 func (s *Server) respond(w http.ResponseWriter, body []byte, how signing, now time.Time) {
+	s.respondAs(w, body, how, now, "application/json; charset=UTF-8")
+}
+
+// respondAs is respond with the given Content-Type.
+func (s *Server) respondAs(w http.ResponseWriter, body []byte, how signing, now time.Time, contentType string) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
+	h.Set("Content-Type", contentType)
 	h.Set("Client-Id", s.opts.ClientID)
 	if key := s.opts.ZolozPrivateKey; key != nil && how != unsigned {
 		t := now.Format(timeLayout)
