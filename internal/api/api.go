@@ -21,6 +21,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -111,8 +112,21 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.mux.Handle(pattern, h)
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. A request no route takes is answered
+// as http.ServeMux would (404, or 405 with Allow), in JSON like every other
+// error.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		// The mux, not h: it sets the request's path values.
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	st := &statusOnly{header: w.Header()}
+	h.ServeHTTP(st, r)
+	code := cmp.Or(st.code, http.StatusNotFound)
+	writeError(w, code, strings.ToLower(http.StatusText(code)), nil)
+}
 
 // Patterns returns the routes served, as http.ServeMux patterns
 // ("METHOD /path/{var}").
@@ -121,9 +135,19 @@ func (s *Server) Patterns() []string { return append([]string(nil), s.patterns..
 // Empty reports whether the server has no route (no token configured).
 func (s *Server) Empty() bool { return len(s.patterns) == 0 }
 
-// Mount registers every route of s on mux.
+// Mount registers every route of s on mux, and the path prefixes of those
+// routes, so that a wrong method or an unknown path under them is answered
+// by s, in JSON.
 func (s *Server) Mount(mux *http.ServeMux) {
+	prefixes := map[string]bool{}
 	for _, p := range s.patterns {
 		mux.Handle(p, s.mux)
+		_, path, _ := strings.Cut(p, " ")
+		if prefix, _, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/"); ok {
+			prefixes["/"+prefix+"/"] = true
+		}
+	}
+	for p := range prefixes {
+		mux.Handle(p, s)
 	}
 }

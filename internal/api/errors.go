@@ -54,6 +54,9 @@ func fieldErrors(err error) (fields []Field, ok bool) {
 	return fields, len(fields) > 0
 }
 
+// maxFieldNameBytes is the longest unknown field name an error repeats.
+const maxFieldNameBytes = 64
+
 // errTooLarge marks a body over MaxBodyBytes.
 var errTooLarge = errors.New("request body too large")
 
@@ -87,7 +90,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 		return &verification.FieldError{Field: "body", Reason: "is empty: want a JSON object"}
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return &verification.FieldError{Field: strings.Trim(name, `"`), Reason: "unknown field"}
+		name = strings.Trim(name, `"`)
+		if name == "" || len(name) > maxFieldNameBytes {
+			// Not a name worth repeating: no field of ours has one like it.
+			return &verification.FieldError{Field: "body", Reason: fmt.Sprintf("has an unknown field (a name of %d bytes)", len(name))}
+		}
+		return &verification.FieldError{Field: name, Reason: "unknown field"}
 	}
 	return &verification.FieldError{Field: "body", Reason: "is not a JSON object: " + err.Error()}
 }
@@ -100,4 +108,25 @@ func writeDecodeError(w http.ResponseWriter, err error) {
 	}
 	fields, _ := fieldErrors(err)
 	writeError(w, http.StatusBadRequest, "invalid request", fields)
+}
+
+// statusOnly is a ResponseWriter that keeps the status code and drops the
+// body: ServeHTTP lets the mux choose the status of a request no route takes
+// (and set Allow) and writes the body itself.
+type statusOnly struct {
+	header http.Header
+	code   int
+}
+
+func (s *statusOnly) Header() http.Header { return s.header }
+
+func (s *statusOnly) Write(b []byte) (int, error) {
+	s.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+func (s *statusOnly) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
 }

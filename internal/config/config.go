@@ -238,6 +238,10 @@ type Events struct {
 // HTTP is the worker's HTTP listener.
 type HTTP struct {
 	Addr string `yaml:"addr"`
+	// MetricsToken, when set, must be presented on /metrics as
+	// "Authorization: Bearer TOKEN". Empty leaves /metrics open, as
+	// Prometheus scrapes it by default.
+	MetricsToken Secret `yaml:"metrics_token"`
 	// Dashboard is the asynq web UI at /monitoring/; see dashboard.go.
 	Dashboard Dashboard `yaml:"dashboard"`
 }

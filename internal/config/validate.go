@@ -63,6 +63,9 @@ func (c *Config) Validate() error {
 	checkHostPort(&p, "http.addr", c.HTTP.Addr, false)
 	c.validateAPI(&p)
 	c.validateDashboard(&p)
+	if c.HTTP.MetricsToken != "" {
+		checkToken(&p, "http.metrics_token", c.HTTP.MetricsToken)
+	}
 	if !slices.Contains(logLevels, c.Log.Level) {
 		p.addf("log.level", "must be one of %s (got %q)", strings.Join(logLevels, ", "), c.Log.Level)
 	}

@@ -17,6 +17,10 @@ import (
 // DefaultRootPath is where the worker mounts the dashboard.
 const DefaultRootPath = "/monitoring"
 
+// MaxBodyBytes bounds a request body (the dashboard's writes send lists of
+// task ids); reading past it fails.
+const MaxBodyBytes = 1 << 20
+
 // Options configures the dashboard handler.
 type Options struct {
 	// Redis is the worker's shared client, with asynqfix.Hook added (the
@@ -63,7 +67,7 @@ func New(opts Options) (http.Handler, error) {
 		// them everywhere under the root, whatever the path.
 		h = readOnly(h)
 	}
-	h = securityHeaders(h)
+	h = securityHeaders(http.MaxBytesHandler(h, MaxBodyBytes))
 	if a := newAuth(opts.Username, opts.Password, opts.BearerToken); a != nil {
 		h = a.wrap(h)
 	}

@@ -42,26 +42,29 @@ func (w *Worker) mountAPI(mux *http.ServeMux) {
 	}
 }
 
-// startAPI starts the API's own listener when api.addr is set. stop shuts it
-// down; it is safe to call when nothing was started.
-func (w *Worker) startAPI() (stop func(), err error) {
+// newAPIHTTP returns the server of the API's own listener, or nil when
+// api.addr is empty or the API has no route.
+func (w *Worker) newAPIHTTP() *http.Server {
 	if w.cfg.API.Addr == "" {
-		return func() {}, nil
+		return nil
 	}
 	s := w.apiServer()
 	if s.Empty() {
+		return nil
+	}
+	return newHTTPServer(s, w.log)
+}
+
+// startAPI starts the API's own listener when there is one. stop shuts it
+// down; it is safe to call when nothing was started.
+func (w *Worker) startAPI() (stop func(), err error) {
+	srv := w.apiHTTP
+	if srv == nil {
 		return func() {}, nil
 	}
 	ln, err := net.Listen("tcp", w.cfg.API.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("api.addr: listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

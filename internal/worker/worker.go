@@ -40,6 +40,8 @@ type Worker struct {
 	server  *asynq.Server
 	mux     *asynq.ServeMux
 	http    *http.Server
+	// apiHTTP serves the API on api.addr; nil when it shares http.addr.
+	apiHTTP *http.Server
 	// closers are the sinks' connections, closed after the server stops.
 	closers []io.Closer
 	// ready is what /readyz reports (ready.go).
@@ -55,6 +57,7 @@ func (w *Worker) closeSinks() {
 // New builds a worker from cfg. It checks everything it can before Run: bad
 // provider or sink settings fail here, not at the first task.
 func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
+	warnPlaintext(cfg, log)
 	rdb := redisconn.Open(cfg.Redis, cfg.Worker.Concurrency+20)
 	// Queue statistics (dashboard, queue metrics) need asynqfix on asynq v0.26.0.
 	rdb.AddHook(asynqfix.Hook{})
@@ -102,14 +105,8 @@ func New(cfg *config.Config, log *zap.Logger) (*Worker, error) {
 		Logger:                   log.Named("asynq").Sugar(),
 		LogLevel:                 asynqLogLevel(log),
 	})
-	w.http = &http.Server{
-		Addr:              cfg.HTTP.Addr,
-		Handler:           w.routes(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	w.http = newHTTPServer(w.routes(), log)
+	w.apiHTTP = w.newAPIHTTP()
 	return w, nil
 }
 
@@ -308,7 +305,7 @@ func (w *Worker) routes() http.Handler {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
 	})
-	mux.Handle("GET /metrics", w.metrics.Handler())
+	mux.Handle("GET /metrics", requireBearer(string(w.cfg.HTTP.MetricsToken), w.metrics.Handler()))
 	w.mountAPI(mux)
 	w.mountDashboard(mux)
 	return mux
