@@ -23,24 +23,26 @@ type PollStart struct {
 }
 
 // beginPoll resets state left by an earlier enqueue of the same reference,
-// counts the poll and returns the final event id if one is recorded. The
-// expiry is set when the hash is (re)created: a poll of a waiting
-// verification costs HMGET, HINCRBY and HSET, nothing more (every poll
-// happens within polling.max_age of the enqueue, which the TTL covers; the
-// final event refreshes it).
+// counts the poll and returns the final event id if one is recorded. A
+// poll of a waiting verification costs one HMGET and one HSET. The expiry
+// is set when the hash is (re)created: every poll happens within
+// polling.max_age of the enqueue, which the TTL covers, and recording the
+// final event refreshes it.
 //
 // KEYS[1] state hash; ARGV[1] enqueued-at (unix ms); ARGV[2] now (unix ms);
 // ARGV[3] TTL (ms).
 var beginPoll = redis.NewScript(`
-local v = redis.call('HMGET', KEYS[1], 'enq', 'final', 'errs')
-if v[1] ~= ARGV[1] then
+local v = redis.call('HMGET', KEYS[1], 'enq', 'final', 'errs', 'polls')
+local polls = 1
+if v[1] == ARGV[1] then
+  polls = (tonumber(v[4]) or 0) + 1
+  redis.call('HSET', KEYS[1], 'polls', polls, 'last', ARGV[2])
+else
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'enq', ARGV[1])
+  redis.call('HSET', KEYS[1], 'enq', ARGV[1], 'polls', polls, 'last', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   v[2], v[3] = false, false
 end
-local polls = redis.call('HINCRBY', KEYS[1], 'polls', 1)
-redis.call('HSET', KEYS[1], 'last', ARGV[2])
 return {polls, v[2], v[3]}
 `)
 
