@@ -24,7 +24,7 @@ demo: setup build ## Run the whole thing locally: private Redis, fake providers,
 	$(GO) run ./cmd/demo -worker $(BIN)/worker -enqueue $(BIN)/enqueue
 
 bench: setup build ## Benchmarks, full mode (~10 min): prints the figures and rewrites docs/benchmarks.md
-	$(GO) run ./cmd/bench -mode full -worker $(BIN)/worker -command "make bench" -save $(BIN)/bench-full.json
+	$(GO) run ./cmd/bench -mode full -worker $(BIN)/worker -command "make bench" -save $(BIN)/bench-full.json -micro "$(MICRO_PKGS)"
 
 bench-quick: setup build ## Benchmarks, quick mode (under 3 min, smaller N): prints the figures and rewrites docs/benchmarks.md
 	$(GO) run ./cmd/bench -mode quick -worker $(BIN)/worker -command "make bench-quick" -save $(BIN)/bench-quick.json

@@ -72,16 +72,24 @@ func (d *document) collect(ctx context.Context, stderr io.Writer) error {
 			d.Top = pprofTop(string(out))
 		}
 	}
-	if d.opts.microBenches {
-		fmt.Fprintln(stderr, "==> Go micro-benchmarks: go test -run '^$' -bench . -benchmem ./internal/...")
-		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "./internal/...")
-		cmd.Stdout, cmd.Stderr = &out, stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("micro-benchmarks: %w", err)
-		}
-		d.Micro = benchLines(out.String())
+	return d.runMicro(ctx, stderr)
+}
+
+// runMicro runs the Go micro-benchmarks of the -micro packages, if any.
+func (d *document) runMicro(ctx context.Context, stderr io.Writer) error {
+	pkgs := strings.Fields(d.opts.micro)
+	if len(pkgs) == 0 {
+		return nil
 	}
+	args := append([]string{"test", "-run", "^$", "-bench", ".", "-benchmem"}, pkgs...)
+	fmt.Fprintf(stderr, "==> Go micro-benchmarks: go %s\n", strings.Join(args, " "))
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Stdout, cmd.Stderr = &out, stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("micro-benchmarks: %w", err)
+	}
+	d.Micro = benchLines(out.String())
 	return nil
 }
 

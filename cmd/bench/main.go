@@ -40,17 +40,17 @@ func main() {
 
 // options are the driver's flags.
 type options struct {
-	mode         bench.Mode
-	worker       string
-	out          string
-	scenarios    map[string]bool
-	cpuProfile   string
-	latencyRate  float64
-	pollsPerVer  float64
-	command      string
-	microBenches bool
-	save         string
-	render       string
+	mode        bench.Mode
+	worker      string
+	out         string
+	scenarios   map[string]bool
+	cpuProfile  string
+	latencyRate float64
+	pollsPerVer float64
+	command     string
+	micro       string // packages of the Go micro-benchmarks; empty: none
+	save        string
+	render      string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -66,7 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.latencyRate, "latency-rate", 500, "arrival rate of the latency scenario when the overhead scenario does not run")
 	fs.Float64Var(&o.pollsPerVer, "polls-per-verification", 0, "mean polls per verification assumed by the capacity section (default: the schedule simulation's mean for the default schedule)")
 	fs.StringVar(&o.command, "command", "", "the command to name in the document (default: this command line)")
-	fs.BoolVar(&o.microBenches, "micro", false, "also run the Go micro-benchmarks of internal/... and include them in the document")
+	fs.StringVar(&o.micro, "micro", "", "space-separated packages whose Go micro-benchmarks also run and go into the document (make bench passes MICRO_PKGS)")
 	fs.StringVar(&o.save, "save", "", "also save the results as JSON in this file")
 	fs.StringVar(&o.render, "render", "", "run nothing: render the table and the document from results saved with -save")
 	if err := fs.Parse(args); err != nil {
@@ -113,6 +113,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		doc, err := loadDocument(o.render, o)
 		if err == nil {
 			err = doc.simulate(stderr)
+		}
+		if err == nil && doc.Micro == "" {
+			err = doc.runMicro(ctx, stderr)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "bench:", err)

@@ -71,15 +71,18 @@ func (res *Results) Rows() []report.Row {
 		bytes := m(func(x WaitingResult) float64 { return x.Bytes })
 		add(sc, "Redis memory per waiting verification | asynq bare task", fmt.Sprintf("≤ %s B", num(goalWaitingBytes, 0)),
 			fmt.Sprintf("%s | %s", bytesStr(bytes), bytesStr(m(func(x WaitingResult) float64 { return x.NoopBytes }))), ptr(bytes <= goalWaitingBytes))
+		// The goal is checked like for like, against a no-op task that also
+		// asks to run again later (the stricter reading: a completing no-op
+		// task runs 3 more commands, shown beside it).
 		cmds := m(func(x WaitingResult) float64 { return x.Commands })
+		noopCmds := m(func(x WaitingResult) float64 { return x.NoopCommands })
+		goal := fmt.Sprintf("≤ not-ready no-op task + %d = %.1f", goalExtraCmds, noopCmds+goalExtraCmds)
 		if len(res.Overhead) > 0 {
-			limit := median(res.Overhead, func(x OverheadResult) float64 { return x.NoopCommands }) + goalExtraCmds
-			add(sc, "Redis commands per later not-ready poll, all incl. script-internal | not-ready no-op task", fmt.Sprintf("≤ no-op task + %d = %.1f", goalExtraCmds, limit),
-				fmt.Sprintf("%.1f | %.1f", cmds, m(func(x WaitingResult) float64 { return x.NoopCommands })), ptr(cmds <= limit))
-		} else {
-			add(sc, "Redis commands per later not-ready poll, all incl. script-internal | not-ready no-op task", fmt.Sprintf("≤ no-op task + %d", goalExtraCmds),
-				fmt.Sprintf("%.1f | %.1f", cmds, m(func(x WaitingResult) float64 { return x.NoopCommands })), nil)
+			goal += fmt.Sprintf(" (completing no-op task + %d = %.1f)", goalExtraCmds,
+				median(res.Overhead, func(x OverheadResult) float64 { return x.NoopCommands })+goalExtraCmds)
 		}
+		add(sc, "Redis commands per later not-ready poll, all incl. script-internal | not-ready no-op task", goal,
+			fmt.Sprintf("%.1f | %.1f", cmds, noopCmds), ptr(cmds <= noopCmds+goalExtraCmds))
 		add(sc, "… a verification's first poll (also creates its state), all incl. script-internal", "",
 			fmt.Sprintf("%.1f", m(func(x WaitingResult) float64 { return x.FirstCommands })), nil)
 		client := m(func(x WaitingResult) float64 { return x.Client })
