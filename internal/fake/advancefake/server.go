@@ -76,7 +76,7 @@ type Server struct {
 	tokens        map[string]time.Time // token -> expiry
 	totalCalls    int
 	tokenRequests int
-	chaos         chaos
+	inject        *faults
 }
 
 // idState is what the fake knows about one signatureId.
@@ -109,7 +109,7 @@ func New(opts Options) *Server {
 		opts:   opts,
 		ids:    make(map[string]*idState),
 		tokens: make(map[string]time.Time),
-		chaos:  newChaos(opts.RandomFaults, opts.Seed),
+		inject: newFaults(opts.RandomFaults, opts.Seed),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+TokenPath, s.handleToken)
@@ -327,11 +327,11 @@ func (s *Server) decide(st *idState, now time.Time) answer {
 	if len(st.faults) > 0 {
 		f := st.faults[0]
 		st.faults = st.faults[1:]
-		s.chaos.count(f.Kind)
+		s.inject.Count(f)
 		a.fault = &f
 		return a
 	}
-	if f, ok := s.chaos.pick(now); ok {
+	if f, ok := s.inject.Pick(now); ok {
 		a.fault = &f
 		return a
 	}

@@ -79,7 +79,7 @@ type Server struct {
 	ids        map[string]*idState
 	totalCalls int
 	badSigs    int
-	chaos      chaos
+	inject     *faults
 }
 
 // idState is what the fake knows about one transactionId.
@@ -101,10 +101,10 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		opts:  opts,
-		image: sync.OnceValue(fakeImage),
-		ids:   make(map[string]*idState),
-		chaos: newChaos(opts.RandomFaults, opts.Seed),
+		opts:   opts,
+		image:  sync.OnceValue(fakeImage),
+		ids:    make(map[string]*idState),
+		inject: newFaults(opts.RandomFaults, opts.Seed),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+CheckResultPath, s.handleCheckResult)
@@ -347,8 +347,8 @@ func (s *Server) decide(st *idState, req request, now time.Time) answer {
 	if len(st.faults) > 0 {
 		f = st.faults[0]
 		st.faults = st.faults[1:]
-		s.chaos.count(f.Kind)
-	} else if rf, ok := s.chaos.pick(now); ok {
+		s.inject.Count(f)
+	} else if rf, ok := s.inject.Pick(now); ok {
 		f = rf
 	} else {
 		return s.scripted(st, req, now)
