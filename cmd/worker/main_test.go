@@ -23,6 +23,7 @@ import (
 	"github.com/kycpoller/kycpoller/internal/sandbox"
 	"github.com/kycpoller/kycpoller/internal/tasks"
 	"github.com/kycpoller/kycpoller/internal/verification"
+	"github.com/kycpoller/kycpoller/internal/workerbin"
 )
 
 // workerBin is the worker binary built once for the tests that run it as a
@@ -30,19 +31,7 @@ import (
 var workerBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kycpoller-worker-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	workerBin = filepath.Join(dir, "worker")
-	if out, err := exec.Command("go", "build", "-o", workerBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build worker: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(workerbin.Main(m, ".", &workerBin))
 }
 
 // proc is a worker process.

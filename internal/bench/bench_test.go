@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/kycpoller/kycpoller/internal/bench/noop"
 	"github.com/kycpoller/kycpoller/internal/config"
+	"github.com/kycpoller/kycpoller/internal/workerbin"
 )
 
 // noopEnv makes the test binary act as the no-op server (cmd/bench noop):
@@ -26,20 +26,7 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(noopEnv); args != "" {
 		os.Exit(serveNoop(strings.Fields(args)))
 	}
-	dir, err := os.MkdirTemp("", "kycpoller-bench-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	workerBin = filepath.Join(dir, "worker")
-	if out, err := exec.Command("go", "build", "-o", workerBin, "../../cmd/worker").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build worker: %v\n%s", err, out)
-		_ = os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(workerbin.Main(m, "../../cmd/worker", &workerBin))
 }
 
 // serveNoop runs the no-op server from "-config PATH -n N [-not-ready D]".
