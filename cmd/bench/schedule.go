@@ -58,7 +58,7 @@ func (s *simulation) tableRows() []report.Row {
 	if len(s.Rows) == 0 {
 		return nil
 	}
-	sc := fmt.Sprintf("Calls per result (simulation of the schedule code, N=%s; time-to-final log-normal, median 60 s, p99 20 min)", thousands(s.Rows[0].N))
+	sc := fmt.Sprintf("Calls per result (simulation of the schedule code, N=%s; time-to-final log-normal, median 60 s, p99 20 min)", report.Num(float64(s.Rows[0].N), 0))
 	var rows []report.Row
 	if r, ok := s.row(schedulesim.DefaultScheduleName); ok {
 		g := schedulesim.ScheduleGoal
@@ -79,13 +79,4 @@ func (s *simulation) tableRows() []report.Row {
 		)
 	}
 	return rows
-}
-
-// thousands writes n with thousands separators.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

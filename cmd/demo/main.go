@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -105,23 +104,29 @@ func run(ctx context.Context, workerBin, enqueueBin string, timeout time.Duratio
 	if err := worker.Start(); err != nil {
 		return fmt.Errorf("start worker (run `make build` first): %w", err)
 	}
-	workerDone := make(chan error, 1)
-	go func() { workerDone <- worker.Wait() }()
+	// exited is closed once the worker has exited, with its error in
+	// workerErr.
+	exited := make(chan struct{})
+	var workerErr error
+	go func() { workerErr = worker.Wait(); close(exited) }()
 	defer func() {
 		step("stopping the worker (SIGTERM)")
 		_ = worker.Process.Signal(syscall.SIGTERM)
 		select {
-		case err := <-workerDone:
-			if err != nil {
-				fmt.Println("    worker exited:", err)
+		case <-exited:
+			if workerErr != nil {
+				fmt.Println("    worker exited:", workerErr)
 			}
 		case <-time.After(15 * time.Second):
 			_ = worker.Process.Kill()
-			<-workerDone
+			<-exited
 		}
 	}()
-	if err := waitHealthy(ctx, "http://"+sb.Params.HTTPAddr+"/healthz", workerDone); err != nil {
-		return err
+	healthz := "http://" + sb.Params.HTTPAddr + "/healthz"
+	if err := sandbox.WaitHealthy(ctx, healthz, exited); errors.Is(err, sandbox.ErrExited) {
+		return fmt.Errorf("worker exited before it was healthy: %v", workerErr)
+	} else if err != nil {
+		return fmt.Errorf("worker not healthy at %s: %w", healthz, err)
 	}
 
 	step("enqueueing references (bulk, from standard input)")
@@ -151,9 +156,8 @@ func run(ctx context.Context, workerBin, enqueueBin string, timeout time.Duratio
 		}
 		select {
 		case <-arrived:
-		case err := <-workerDone:
-			workerDone <- err
-			return fmt.Errorf("worker exited early: %v", err)
+		case <-exited:
+			return fmt.Errorf("worker exited early: %v", workerErr)
 		case <-ctx.Done():
 			return fmt.Errorf("only %d of %d events arrived: %w", n, len(refs), ctx.Err())
 		}
@@ -184,27 +188,6 @@ func enqueue(ctx context.Context, bin, configPath, stdin string, args ...string)
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	return nil
-}
-
-func waitHealthy(ctx context.Context, url string, workerDone chan error) error {
-	client := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-workerDone:
-			workerDone <- err
-			return fmt.Errorf("worker exited before it was healthy: %v", err)
-		case <-ctx.Done():
-			return fmt.Errorf("worker not healthy at %s: %w", url, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 func step(msg string) { fmt.Println("==> " + msg) }

@@ -25,6 +25,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/httpauth"
 	"github.com/kycpoller/kycpoller/internal/tasks"
 )
 
@@ -74,7 +75,7 @@ type Server struct {
 	mux      *http.ServeMux
 	patterns []string
 	opts     Options
-	tokens   [][32]byte
+	tokens   []httpauth.Digest
 	metrics  Metrics
 	log      *zap.Logger
 }
@@ -92,7 +93,7 @@ func New(opts Options) *Server {
 	}
 	for _, t := range opts.Tokens {
 		if t != "" {
-			s.tokens = append(s.tokens, digest(t))
+			s.tokens = append(s.tokens, httpauth.NewDigest(t))
 		}
 	}
 	if len(s.tokens) > 0 {
@@ -102,7 +103,7 @@ func New(opts Options) *Server {
 		s.handle("POST /v1/verifications/{provider}/{id}/nudge", s.authorized(s.nudge))
 	}
 	if opts.AdvanceCallbackToken != "" {
-		s.handle("POST /callbacks/advance", s.advanceCallback(digest(opts.AdvanceCallbackToken)))
+		s.handle("POST /callbacks/advance", s.advanceCallback(httpauth.NewDigest(opts.AdvanceCallbackToken)))
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kycpoller/kycpoller/internal/httpauth"
 	"github.com/kycpoller/kycpoller/internal/tasks"
 	"github.com/kycpoller/kycpoller/internal/verification"
 )
@@ -34,10 +35,10 @@ type advanceCallbackBody struct {
 // the callback as the result, it only makes the verification's next poll
 // happen now. Unknown ids are answered 200 (the provider would only retry)
 // and counted.
-func (s *Server) advanceCallback(token [32]byte) http.HandlerFunc {
+func (s *Server) advanceCallback(token httpauth.Digest) http.HandlerFunc {
 	const provider = verification.ProviderAdvance
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !matches([][32]byte{token}, r.URL.Query().Get("token")) {
+		if !token.Equal(r.URL.Query().Get("token")) {
 			s.metrics.CallbackReceived(provider, CallbackUnauthorized)
 			writeError(w, http.StatusUnauthorized, "missing or invalid token", nil)
 			return

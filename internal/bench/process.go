@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kycpoller/kycpoller/internal/sandbox"
 )
 
 // Process is a worker or no-op server running as a child process. Its
@@ -117,23 +118,14 @@ func (p *Process) LogTail(n int) string {
 func (p *Process) waitHealthy(ctx context.Context, url string, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-p.done:
-			return p.exitedEarly()
-		case <-ctx.Done():
-			return fmt.Errorf("%s not healthy at %s within %s: %w", p.name, url, timeout, errors.Join(ctx.Err(), err))
-		case <-time.After(50 * time.Millisecond):
-		}
+	err := sandbox.WaitHealthy(ctx, url, p.done)
+	switch {
+	case errors.Is(err, sandbox.ErrExited):
+		return p.exitedEarly()
+	case err != nil:
+		return fmt.Errorf("%s not healthy at %s within %s: %w", p.name, url, timeout, err)
 	}
+	return nil
 }
 
 // waitFor polls cond every 20 ms until it holds, the process exits, or

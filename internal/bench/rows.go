@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/kycpoller/kycpoller/internal/bench/report"
@@ -106,7 +105,6 @@ func (res *Results) Rows() []report.Row {
 		add(sc, "polls/s", fmt.Sprintf("≥ %d", goalIOPolls), num(p, 0), ptr(p >= goalIOPolls))
 		add(sc, "new provider connections during the window", "", num(median(io, func(x IOResult) float64 { return float64(x.NewConns) }), 0), nil)
 	}
-	// The schedule simulation's rows (calls per result) go here.
 	if l := res.Latency; len(l) > 0 {
 		sc := fmt.Sprintf("End-to-end latency at %s verifications/s (%s), %s%s", num(res.LatencyRate, 0), res.LatencyRateSource, res.Mode.LatencyDuration, runs(len(l)))
 		d := func(f func(LatencyResult) time.Duration) string {
@@ -121,27 +119,7 @@ func (res *Results) Rows() []report.Row {
 func ptr(b bool) *bool { return &b }
 
 // num formats f with decimals and thousands separators.
-func num(f float64, decimals int) string {
-	s := fmt.Sprintf("%.*f", decimals, f)
-	intPart, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(intPart, "-")
-	intPart = strings.TrimPrefix(intPart, "-")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := b.String()
-	if neg {
-		out = "-" + out
-	}
-	if frac != "" {
-		out += "." + frac
-	}
-	return out
-}
+var num = report.Num
 
 func bytesStr(f float64) string { return num(f, 0) + " B" }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/kycpoller/kycpoller/internal/sandbox"
 )
 
 // healthTimeout bounds how long a started worker may take to answer
@@ -84,26 +85,14 @@ func (f *fleet) start(ctx context.Context, i int) error {
 func waitHealthy(ctx context.Context, addr string, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second}
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
-		if err != nil {
-			return err
-		}
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("worker at %s exited before it was healthy", addr)
-		case <-ctx.Done():
-			return fmt.Errorf("worker at %s not healthy: %w", addr, context.Cause(ctx))
-		case <-time.After(50 * time.Millisecond):
-		}
+	err := sandbox.WaitHealthy(ctx, "http://"+addr+"/healthz", exited)
+	switch {
+	case errors.Is(err, sandbox.ErrExited):
+		return fmt.Errorf("worker at %s exited before it was healthy", addr)
+	case err != nil:
+		return fmt.Errorf("worker at %s not healthy: %w", addr, err)
 	}
+	return nil
 }
 
 // kill SIGKILLs worker i and waits for it to be gone.

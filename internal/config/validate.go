@@ -106,7 +106,7 @@ func (c *Config) validateZoloz(p *problems) {
 		if u.RawQuery != "" || strings.Contains(z.BaseURL, "#") || strings.Trim(u.Path, "/") != "" {
 			p.addf(path+".base_url", "must be the gateway's scheme and host only, without path, query or fragment: the request signature covers the path (got %s)", u.Redacted())
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 			p.addf(path+".base_url", "plain http is only allowed to a loopback host (localhost, 127.0.0.0/8, ::1); use https (got %s)", u.Redacted())
 		}
 	}
@@ -151,7 +151,7 @@ func (c *Config) validateAdvance(p *problems) {
 		if u.RawQuery != "" || u.ForceQuery || strings.Contains(a.BaseURL, "#") {
 			p.addf(path+".base_url", "must not have a query or fragment (got %s)", u.Redacted())
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 			p.addf(path+".base_url", "plain http is only allowed to a loopback host (localhost, 127.0.0.0/8, ::1): elsewhere the access and secret keys would travel in clear; use https (got %s)", u.Redacted())
 		}
 	}
@@ -431,8 +431,8 @@ func checkHTTPURL(p *problems, path, raw string) (*url.URL, bool) {
 	return u, true
 }
 
-// isLoopback reports whether host is localhost or a loopback IP address.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host is localhost or a loopback IP address.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

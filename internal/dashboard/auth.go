@@ -1,20 +1,18 @@
 package dashboard
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
+
+	"github.com/kycpoller/kycpoller/internal/httpauth"
 )
 
-// auth checks HTTP Basic credentials or a bearer token. Values are compared
-// as SHA-256 digests with subtle.ConstantTimeCompare, so neither the
-// content nor the length of a secret leaks through timing.
+// auth checks HTTP Basic credentials or a bearer token, compared in
+// constant time (httpauth).
 type auth struct {
 	basic          bool
-	user, password [sha256.Size]byte
+	user, password httpauth.Digest
 	bearer         bool
-	token          [sha256.Size]byte
+	token          httpauth.Digest
 }
 
 // newAuth returns nil when no credential is configured.
@@ -25,34 +23,28 @@ func newAuth(username, password, token string) *auth {
 	a := &auth{}
 	if username != "" {
 		a.basic = true
-		a.user, a.password = sha256.Sum256([]byte(username)), sha256.Sum256([]byte(password))
+		a.user, a.password = httpauth.NewDigest(username), httpauth.NewDigest(password)
 	}
 	if token != "" {
 		a.bearer = true
-		a.token = sha256.Sum256([]byte(token))
+		a.token = httpauth.NewDigest(token)
 	}
 	return a
-}
-
-func equal(a [sha256.Size]byte, b string) bool {
-	d := sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(a[:], d[:]) == 1
 }
 
 func (a *auth) allowed(r *http.Request) bool {
 	if a.basic {
 		if u, p, ok := r.BasicAuth(); ok {
 			// Both compared, always: no early exit on a wrong user name.
-			uok, pok := equal(a.user, u), equal(a.password, p)
+			uok, pok := a.user.Equal(u), a.password.Equal(p)
 			if uok && pok {
 				return true
 			}
 		}
 	}
 	if a.bearer {
-		h := r.Header.Get("Authorization")
-		if len(h) > len("Bearer ") && strings.EqualFold(h[:len("Bearer ")], "Bearer ") {
-			return equal(a.token, h[len("Bearer "):])
+		if t, ok := httpauth.BearerToken(r); ok {
+			return a.token.Equal(t)
 		}
 	}
 	return false

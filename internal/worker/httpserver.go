@@ -1,13 +1,12 @@
 package worker
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/kycpoller/kycpoller/internal/httpauth"
 )
 
 // Limits of every HTTP server the worker runs (http.addr and api.addr). No
@@ -43,18 +42,14 @@ func newHTTPServer(h http.Handler, log *zap.Logger) *http.Server {
 }
 
 // requireBearer answers 401 to a request without "Authorization: Bearer
-// TOKEN". The token is compared as a SHA-256 digest in constant time, so
-// neither its content nor its length leaks through timing. An empty token
-// requires nothing.
+// TOKEN" (compared in constant time). An empty token requires nothing.
 func requireBearer(token string, next http.Handler) http.Handler {
 	if token == "" {
 		return next
 	}
-	want := sha256.Sum256([]byte(token))
+	want := httpauth.NewDigest(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, presented, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		got := sha256.Sum256([]byte(strings.TrimSpace(presented)))
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
+		if got, ok := httpauth.BearerToken(r); !ok || !want.Equal(got) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kycpoller"`)
 			http.Error(w, "missing or invalid bearer token", http.StatusUnauthorized)
 			return

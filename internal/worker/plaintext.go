@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"net"
 	"net/url"
 
 	"go.uber.org/zap"
@@ -16,7 +15,7 @@ import (
 func warnPlaintext(cfg *config.Config, log *zap.Logger) {
 	check := func(key, raw, carries string) {
 		u, err := url.Parse(raw)
-		if err != nil || u.Scheme != "http" || isLoopback(u.Hostname()) {
+		if err != nil || u.Scheme != "http" || config.IsLoopback(u.Hostname()) {
 			return
 		}
 		log.Warn("plain http to a remote host: "+carries+" cross the network unencrypted; use https",
@@ -33,12 +32,4 @@ func warnPlaintext(cfg *config.Config, log *zap.Logger) {
 			check("sinks."+name+".url", s.URL, "events with personal data")
 		}
 	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

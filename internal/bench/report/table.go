@@ -63,3 +63,26 @@ func dash(s string) string {
 	}
 	return s
 }
+
+// Num formats f with decimals and thousands separators.
+func Num(f float64, decimals int) string {
+	s := fmt.Sprintf("%.*f", decimals, f)
+	intPart, frac, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(intPart, "-")
+	intPart = strings.TrimPrefix(intPart, "-")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	if neg {
+		out = "-" + out
+	}
+	if frac != "" {
+		out += "." + frac
+	}
+	return out
+}
